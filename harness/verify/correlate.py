@@ -1,0 +1,148 @@
+"""Correlation of received frames with sent packets by payload signature.
+
+Each received frame has been reduced (by ``harness.verify.observe``) to a ``Received``: its port
+and capture index, timestamp, the (stream, seq) key from the signature found in its clear or
+decrypted payload, and the SA it arrived on. Here the keys are matched against where each
+sent packet was expected to leave the DUT, giving integer counts per stream and per SA:
+delivered, lost, duplicated, reordered, and a list of unexpected frames with the reason.
+
+Reordering follows the RFC 4737 §3.3 notion: a packet is reordered when its sequence number is
+lower than that of a packet of the same stream that arrived before it.
+"""
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+FrameKey = tuple[int, int]  # (stream id, per-stream sequence)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a sent packet must come out: port, and the SA involved (outbound SA for an
+    encryption, inbound SA for a decryption, None for clear forwarding)."""
+
+    port: int
+    sa: int | None = None
+
+
+@dataclass(frozen=True)
+class Received:
+    port: int
+    index: int  # position in that port's capture
+    ts_ns: int
+    frame: bytes
+    key: FrameKey | None  # None: no signature found
+    spi: int | None = None  # SA the frame arrived on (ESP on a known SA), None when clear
+    esp: Any = None  # the codec's decoded ESP view, when decrypted
+    clear_l3: bytes | None = None  # the clear (or decrypted inner) L3 packet
+
+
+class Unexpected(enum.Enum):
+    NO_SIGNATURE = "no-signature"
+    UNKNOWN_SIGNATURE = "unknown-signature"  # a signature no sent packet carries
+    SHOULD_BE_DROPPED = "should-be-dropped"
+    WRONG_PORT = "wrong-port"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class FlowStats:
+    expected: int = 0  # packets expected to be delivered
+    delivered: int = 0  # distinct expected packets received on the right port
+    lost: int = 0
+    duplicated: int = 0  # extra copies beyond the first
+    reordered: int = 0
+    unexpected: int = 0  # frames attributed to this flow that should not have come out
+
+
+@dataclass(frozen=True)
+class Correlation:
+    matches: Mapping[FrameKey, Received]  # first arrival on the right port
+    unexpected: tuple[tuple[Received, Unexpected], ...]
+    lost: tuple[FrameKey, ...]
+    per_stream: Mapping[int, FlowStats]
+    per_sa: Mapping[int, FlowStats]
+
+    def totals(self) -> FlowStats:
+        return _sum(self.per_stream.values(), extra_unexpected=sum(
+            1 for r, _ in self.unexpected if r.key is None or r.key[0] not in self.per_stream))
+
+
+def _sum(stats: Sequence[FlowStats] | Any, *, extra_unexpected: int = 0) -> FlowStats:
+    fields = ("expected", "delivered", "lost", "duplicated", "reordered", "unexpected")
+    totals = dict.fromkeys(fields, 0)
+    for s in stats:
+        for f in fields:
+            totals[f] += getattr(s, f)
+    totals["unexpected"] += extra_unexpected
+    return FlowStats(**totals)
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def add(self, flow: int | None, name: str, n: int = 1) -> None:
+        if flow is not None:
+            self.counts[flow][name] += n
+
+    def freeze(self) -> dict[int, FlowStats]:
+        return {k: FlowStats(**v) for k, v in sorted(self.counts.items())}
+
+
+def correlate(expected: Mapping[FrameKey, Delivery | None], received: Sequence[Received]) -> Correlation:
+    """Match ``received`` frames (all ports) against ``expected`` (every sent key: its delivery,
+    or None when it must be dropped)."""
+    streams, sas = _Counter(), _Counter()
+    for key, delivery in expected.items():
+        if delivery is not None:
+            streams.add(key[0], "expected")
+            sas.add(delivery.sa, "expected")
+    matches: dict[FrameKey, Received] = {}
+    unexpected: list[tuple[Received, Unexpected]] = []
+    highest: dict[int, int] = {}
+    for rx in sorted(received, key=lambda r: (r.ts_ns, r.port, r.index)):
+        reason = _classify(rx, expected, matches)
+        if reason is not None:
+            unexpected.append((rx, reason))
+            if rx.key is not None and rx.key in expected:
+                delivery = expected[rx.key]
+                counter = "duplicated" if reason is Unexpected.DUPLICATE else "unexpected"
+                streams.add(rx.key[0], counter)
+                sas.add(delivery.sa if delivery else rx.spi, counter)
+            continue
+        assert rx.key is not None
+        matches[rx.key] = rx
+        delivery = expected[rx.key]
+        stream, seq = rx.key
+        streams.add(stream, "delivered")
+        sas.add(delivery.sa, "delivered")
+        if seq < highest.get(stream, -1):
+            streams.add(stream, "reordered")
+            sas.add(delivery.sa, "reordered")
+        highest[stream] = max(seq, highest.get(stream, -1))
+    lost = tuple(k for k, d in expected.items() if d is not None and k not in matches)
+    for key in lost:
+        streams.add(key[0], "lost")
+        sas.add(expected[key].sa, "lost")  # type: ignore[union-attr]
+    return Correlation(matches, tuple(unexpected), lost, streams.freeze(), sas.freeze())
+
+
+def _classify(rx: Received, expected: Mapping[FrameKey, Delivery | None],
+              matches: Mapping[FrameKey, Received]) -> Unexpected | None:
+    if rx.key is None:
+        return Unexpected.NO_SIGNATURE
+    if rx.key not in expected:
+        return Unexpected.UNKNOWN_SIGNATURE
+    delivery = expected[rx.key]
+    if delivery is None:
+        return Unexpected.SHOULD_BE_DROPPED
+    if delivery.port != rx.port:
+        return Unexpected.WRONG_PORT
+    if rx.key in matches:
+        return Unexpected.DUPLICATE
+    return None
