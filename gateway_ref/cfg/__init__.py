@@ -1,0 +1,15 @@
+"""The ipsec-secgw cfg language -> frozen records (``Config``).
+
+``lexer`` (comments, continuation, positions) is separate from the per-rule grammars (``sp``,
+``sa`` + ``sa_algos``, ``rt``, ``neigh``, ``flow``); ``crosscheck`` runs secgw's start-up checks;
+``parser`` ties them together. Deviations from secgw are listed in each module's docstring and in
+docs/cfg-language.md.
+
+May import: the standard library, ``gateway_ref.proto.algorithms``. Nothing else.
+"""
+from gateway_ref.cfg.engine import Engine
+from gateway_ref.cfg.errors import ConfigError, ConfigWarning, SourcePos
+from gateway_ref.cfg.parser import load_cfg, parse_cfg
+from gateway_ref.cfg.records import Config
+
+__all__ = ["Config", "ConfigError", "ConfigWarning", "Engine", "SourcePos", "load_cfg", "parse_cfg"]
