@@ -13,6 +13,15 @@ def _fix_ipv4_checksum(hdr: bytearray, ihl: int) -> None:
     hdr[10:12] = internet_checksum(bytes(hdr[:ihl])).to_bytes(2, "big")
 
 
+def recompute_ipv4_checksum(pkt: bytes) -> bytes:
+    """``pkt`` with a correct IPv4 header checksum (IPv6 packets are returned unchanged)."""
+    if not pkt or pkt[0] >> 4 != 4:
+        return pkt
+    out = bytearray(pkt)
+    _fix_ipv4_checksum(out, (pkt[0] & 0xF) * 4)
+    return bytes(out)
+
+
 def with_ttl_delta(pkt: bytes, delta: int) -> bytes:
     """``pkt`` with its TTL / hop limit changed by ``delta`` (clamped at 0)."""
     if delta == 0 or not pkt:

@@ -112,6 +112,7 @@ _ALL: tuple[Requirement, ...] = (
     _r("SG-ROUTE", _SG, "3.8", SG, "longest-prefix match on the (outer) destination; a miss drops"),
     _r("SG-CHECKSUM", _SG, "3.8", SG, "IPv4 header checksum recomputed for every forwarded packet"),
     _r("SG-COUNTERS", _SG, "3.9", SG, "drop counters per reason"),
+    _r("R-IP-VALID", "RFC 1812", "5.2.2", M, "a router drops packets whose IP header is not valid"),
     # correlation (not RFC rules: a packet was lost, duplicated or not expected)
     _r("X-DELIVERY", "harness", "verify", M, "every packet expected to leave the DUT leaves it exactly once"),
     _r("X-UNEXPECTED", "harness", "verify", M, "the DUT emits no packet that was not expected"),
