@@ -1,0 +1,118 @@
+"""Security policy database of one (family, direction): secgw's ACL semantics in Python.
+
+secgw-reference.md sections 1.2 and 3.4: a rule matches when ``(proto & mask) == (value &
+mask)``, src/dst are inside their prefixes and the two 16-bit "ports" are inside their inclusive
+ranges. The fields are read at FIXED offsets, as secgw's ACL does: IPv4 proto = byte 9, addresses
+= bytes 12-19, ports = bytes 20-23 whatever the IHL; IPv6 proto = base header next header (byte
+6), addresses = bytes 8-39, ports = bytes 40-43 (extension headers are not skipped). Bytes missing
+because the packet is short count as 0.
+
+Precedence: the highest ``pri`` wins. Equal priorities are undefined in rte_acl; here the rule
+written first in the file wins (a stable sort), which makes results reproducible.
+
+No match returns None: the caller applies default deny. A table with no rules at all is never
+built (``Tables.spd`` returns None, secgw's pass-through quirk).
+
+Lookups go through a bounded dict cache keyed by the bytes that matter (proto, addresses,
+ports); when it fills up it is cleared, which keeps the worst case a linear scan.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gateway_ref.cfg.records import Direction, Family, SpRule
+
+DEFAULT_CACHE_SIZE = 65536
+
+
+@dataclass(frozen=True)
+class _Layout:
+    proto_offset: int
+    addr_offset: int  # src, then dst, then sport, dport: contiguous in both families
+    addr_len: int
+
+    @property
+    def key_len(self) -> int:
+        return 1 + 2 * self.addr_len + 4
+
+
+_LAYOUTS = {Family.IPV4: _Layout(9, 12, 4), Family.IPV6: _Layout(6, 8, 16)}
+_MISS = object()
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    proto_value: int  # already masked
+    proto_mask: int
+    src_net: int
+    src_mask: int
+    dst_net: int
+    dst_mask: int
+    sport: tuple[int, int]
+    dport: tuple[int, int]
+    rule: SpRule
+
+
+class Spd:
+    """SP rules of one family and direction in precedence order, with a cached lookup."""
+
+    def __init__(self, family: Family, direction: Direction, rules: Sequence[SpRule],
+                 cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+        if any(r.family is not family or r.direction is not direction for r in rules):
+            raise ValueError("every rule of an Spd must have its family and direction")
+        self.family = family
+        self.direction = direction
+        self.rules: tuple[SpRule, ...] = tuple(sorted(rules, key=lambda r: -r.priority))
+        self._compiled = tuple(_compile(r) for r in self.rules)
+        layout = _LAYOUTS[family]
+        self._proto = slice(layout.proto_offset, layout.proto_offset + 1)
+        self._rest = slice(layout.addr_offset, layout.addr_offset + 2 * layout.addr_len + 4)
+        self._addr_len = layout.addr_len
+        self._key_len = layout.key_len
+        self._cache: dict[bytes, SpRule | None] = {}
+        self._cache_size = cache_size
+
+    def lookup(self, l3: bytes) -> SpRule | None:
+        """The winning rule for the IP packet ``l3`` (starting at its IP header), or None."""
+        key = l3[self._proto] + l3[self._rest]
+        if len(key) != self._key_len:
+            key = key.ljust(self._key_len, b"\0")
+        hit = self._cache.get(key, _MISS)
+        if hit is not _MISS:
+            return hit  # type: ignore[return-value]
+        result = self._scan(key)
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
+        self._cache[key] = result
+        return result
+
+    def _scan(self, key: bytes) -> SpRule | None:
+        n = self._addr_len
+        proto = key[0]
+        src = int.from_bytes(key[1:1 + n], "big")
+        dst = int.from_bytes(key[1 + n:1 + 2 * n], "big")
+        sport = int.from_bytes(key[1 + 2 * n:3 + 2 * n], "big")
+        dport = int.from_bytes(key[3 + 2 * n:5 + 2 * n], "big")
+        for c in self._compiled:
+            if ((proto & c.proto_mask) == c.proto_value
+                    and (src & c.src_mask) == c.src_net
+                    and (dst & c.dst_mask) == c.dst_net
+                    and c.sport[0] <= sport <= c.sport[1]
+                    and c.dport[0] <= dport <= c.dport[1]):
+                return c.rule
+        return None
+
+
+def _compile(rule: SpRule) -> _Compiled:
+    return _Compiled(
+        proto_value=rule.proto_value & rule.proto_mask,
+        proto_mask=rule.proto_mask,
+        src_net=int(rule.src.network_address),
+        src_mask=int(rule.src.netmask),
+        dst_net=int(rule.dst.network_address),
+        dst_mask=int(rule.dst.netmask),
+        sport=rule.sport,
+        dport=rule.dport,
+        rule=rule,
+    )
