@@ -1,0 +1,65 @@
+"""The per-packet record carried through the graph, and the per-SA runtime context.
+
+One ``Buf`` per packet (``__slots__``, no per-node copies): ``data`` is the frame at RX, the
+L3 packet after ``ethernet-input``, the outer packet after ``esp-encrypt-post``. ``SaCtx`` pairs
+an SA's frozen cfg rule and its ESP state with its placement and counters, as VPP keeps SA
+config apart from runtime state.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from gateway_ref.cfg.records import Family, SaMode, SaRule
+from gateway_ref.crypto.placement import Placement
+from gateway_ref.datapath.drops import DropReason
+
+
+class Buf:
+    """One packet in flight. ``sa`` is the SA to encrypt with (outbound) or that decrypted it
+    (inbound); ``op`` the prepared crypto op; ``esp_off`` where ESP starts (inbound)."""
+
+    __slots__ = ("data", "port", "family", "sa", "op", "esp_off", "tx_port", "reason", "node")
+
+    def __init__(self, data: bytes, port: int) -> None:
+        self.data = data
+        self.port = port
+        self.family: Family = Family.IPV4
+        self.sa: SaCtx | None = None
+        self.op: Any = None
+        self.esp_off = 0
+        self.tx_port = -1
+        self.reason: DropReason | None = None
+        self.node = ""
+
+
+class SaCtx:
+    """Runtime view of one SA: rule, ESP state (``esp``), placement, counters."""
+
+    __slots__ = ("rule", "esp", "placement", "outbound", "key", "spi", "outer_family", "port_id",
+                 "src", "dst", "unsupported", "packets", "bytes", "drops")
+
+    def __init__(self, rule: SaRule, esp: Any, placement: Placement, inner_family: Family,
+                 unsupported: bool = False) -> None:
+        self.rule = rule
+        self.esp = esp
+        self.placement = placement
+        self.outbound = rule.direction.value == "out"
+        self.key = f"{rule.direction.value}/{rule.spi}"
+        self.spi = rule.spi
+        if rule.mode is SaMode.IPV4_TUNNEL:
+            self.outer_family = Family.IPV4
+        elif rule.mode is SaMode.IPV6_TUNNEL:
+            self.outer_family = Family.IPV6
+        else:
+            self.outer_family = inner_family
+        self.port_id = rule.port_id if rule.port_id is not None else -1
+        self.src = rule.src.packed if rule.src is not None else None
+        self.dst = rule.dst.packed if rule.dst is not None else None
+        self.unsupported = unsupported  # e.g. cpu-crypto under the legacy engine: drop
+        self.packets = 0
+        self.bytes = 0
+        self.drops = 0
+
+    def snapshot(self) -> dict[str, int | str]:
+        return {"packets": self.packets, "bytes": self.bytes, "drops": self.drops,
+                "type": self.rule.type.value}

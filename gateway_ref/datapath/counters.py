@@ -1,0 +1,61 @@
+"""Datapath counters, shared by the nodes of one gateway (single writer: the datapath thread).
+
+Mirrors secgw's statistics (secgw-reference.md 3.9): rx/tx/dropped totals, per family and
+direction SP protect/bypass/discard, and adds what secgw lacks: drops by named reason (every
+drop counted under exactly one), drops by node, per-SA packets/bytes/drops, per-port rx/tx.
+Inbound clear packets hitting a protect rule, wrong-SA packets and no-match packets count as
+``discard``, as in secgw.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from gateway_ref.cfg.records import Direction, Family, PolicyAction
+from gateway_ref.datapath.buf import SaCtx
+from gateway_ref.datapath.drops import DropReason
+
+
+class Counters:
+    def __init__(self) -> None:
+        self.port_rx: Counter[int] = Counter()
+        self.port_tx: Counter[int] = Counter()
+        self.drops: Counter[DropReason] = Counter()
+        self.drops_by_node: Counter[str] = Counter()
+        self.policy: Counter[tuple[Family, Direction, PolicyAction]] = Counter()
+        self.policy_skipped: Counter[tuple[Family, Direction]] = Counter()  # no rules: passed unchecked
+
+    @property
+    def rx(self) -> int:
+        return sum(self.port_rx.values())
+
+    @property
+    def tx(self) -> int:
+        return sum(self.port_tx.values())
+
+    @property
+    def dropped(self) -> int:
+        return sum(self.drops.values())
+
+    def snapshot(self, sas: list[SaCtx], pending: int, nodes: dict[str, dict[str, int]]) -> dict[str, Any]:
+        """A JSON-serialisable copy of every counter."""
+        policy: dict[str, dict[str, dict[str, int]]] = {}
+        for fam, spd in ((Family.IPV4, "spd4"), (Family.IPV6, "spd6")):
+            policy[spd] = {
+                d.value: {a.value: self.policy[(fam, d, a)] for a in PolicyAction}
+                | {"unchecked": self.policy_skipped[(fam, d)]}
+                for d in Direction
+            }
+        return {
+            "rx": self.rx,
+            "tx": self.tx,
+            "dropped": self.dropped,
+            "pending": pending,
+            "drops": {r.value: n for r, n in sorted(self.drops.items(), key=lambda kv: kv[0].value) if n},
+            "drops_by_node": dict(sorted(self.drops_by_node.items())),
+            "sa": {sa.key: sa.snapshot() for sa in sas},
+            "policy": policy,
+            "ports": {str(p): {"rx": self.port_rx[p], "tx": self.port_tx[p]}
+                      for p in sorted(set(self.port_rx) | set(self.port_tx))},
+            "nodes": nodes,
+        }

@@ -1,0 +1,121 @@
+"""Pure helpers over frame and L3 bytes used by the datapath nodes and the emulated ports.
+
+secgw-reference.md 3.1 (Ethernet strip and trim, ESP classification, NAT-T on UDP 4500 per
+RFC 3948 section 2: a 1-byte 0xFF payload is a NAT-keepalive, a zero 4-byte non-ESP marker
+is IKE) and 3.8 (IPv4 header checksum, RFC 791/1071). Every function returns a value or a
+DropReason; none raises on any input.
+"""
+from __future__ import annotations
+
+import struct
+
+from gateway_ref.cfg.records import Family
+from gateway_ref.datapath.drops import DropReason
+
+ETH_LEN = 14
+ETHERTYPE_IPV4 = b"\x08\x00"
+ETHERTYPE_IPV6 = b"\x86\xdd"
+IPPROTO_ESP = 50
+IPPROTO_UDP = 17
+NATT_PORT = 4500
+# IPv6 extension headers secgw walks before ESP (HBH, Routing, Fragment, AH, DestOpt).
+_V6_EXT = frozenset((0, 43, 44, 51, 60))
+_HDR10 = struct.Struct("!10H")
+
+
+def strip_ethernet(frame: bytes) -> tuple[bytes, Family] | DropReason:
+    """Return the L3 packet trimmed to its own length (drops Ethernet padding) and its family."""
+    n = len(frame)
+    if n < ETH_LEN:
+        return DropReason.RUNT_FRAME
+    et = frame[12:14]
+    if et == ETHERTYPE_IPV4:
+        if n < ETH_LEN + 20 or frame[14] >> 4 != 4 or frame[14] & 15 < 5:
+            return DropReason.MALFORMED_IP
+        total = (frame[16] << 8) | frame[17]
+        if total < (frame[14] & 15) * 4 or ETH_LEN + total > n:
+            return DropReason.MALFORMED_IP
+        return frame[ETH_LEN:ETH_LEN + total], Family.IPV4
+    if et == ETHERTYPE_IPV6:
+        if n < ETH_LEN + 40 or frame[14] >> 4 != 6:
+            return DropReason.MALFORMED_IP
+        end = ETH_LEN + 40 + ((frame[18] << 8) | frame[19])
+        if end > n:
+            return DropReason.MALFORMED_IP
+        return frame[ETH_LEN:end], Family.IPV6
+    return DropReason.NON_IP
+
+
+def upper_layer(l3: bytes, family: Family) -> tuple[int, int] | DropReason:
+    """(protocol, offset) of the first header after IPv4 / after the IPv6 extension chain."""
+    if family is Family.IPV4:
+        return l3[9], (l3[0] & 15) * 4
+    nh, off, n = l3[6], 40, len(l3)
+    while nh in _V6_EXT:
+        if off + 8 > n:
+            return DropReason.MALFORMED_IP
+        if nh == 44:
+            size = 8
+        elif nh == 51:
+            size = (l3[off + 1] + 2) * 4
+        else:
+            size = (l3[off + 1] + 1) * 8
+        nh = l3[off]
+        off += size
+    if off > n:
+        return DropReason.MALFORMED_IP
+    return nh, off
+
+
+def esp_offset(l3: bytes, family: Family, natt: bool) -> int | None | DropReason:
+    """Offset of the ESP header in ``l3``, None for a plain packet, or why it must be dropped.
+
+    With ``natt`` (some SA has udp-encap with a protocol-offload type) UDP with source or
+    destination port 4500 carries ESP after the 8-byte UDP header (RFC 3948).
+    """
+    found = upper_layer(l3, family)
+    if type(found) is DropReason:
+        return found
+    proto, off = found  # type: ignore[misc]
+    if proto == IPPROTO_ESP:
+        return off
+    if natt and proto == IPPROTO_UDP and off + 8 <= len(l3):
+        sport = (l3[off] << 8) | l3[off + 1]
+        dport = (l3[off + 2] << 8) | l3[off + 3]
+        if sport == NATT_PORT or dport == NATT_PORT:
+            payload = l3[off + 8:]
+            if payload == b"\xff":
+                return DropReason.UDP_ENCAP_KEEPALIVE
+            if len(payload) < 4 or payload[:4] == b"\x00\x00\x00\x00":
+                return DropReason.UDP_ENCAP_NON_ESP
+            return off + 8
+    return None
+
+
+def ipv4_with_checksum(l3: bytes) -> bytes:
+    """``l3`` with its IPv4 header checksum recomputed (RFC 1071 one's-complement sum)."""
+    ihl = (l3[0] & 15) * 4
+    hdr = bytearray(l3[:ihl])
+    hdr[10] = hdr[11] = 0
+    if ihl == 20:
+        s = sum(_HDR10.unpack(hdr))
+    else:
+        s = sum(struct.unpack(f"!{ihl // 2}H", hdr))
+    s = (s & 0xFFFF) + (s >> 16)
+    s = (s & 0xFFFF) + (s >> 16)
+    c = ~s & 0xFFFF
+    hdr[10] = c >> 8
+    hdr[11] = c & 0xFF
+    return bytes(hdr) + l3[ihl:]
+
+
+def dst_addr(l3: bytes, family: Family) -> bytes:
+    """Destination address bytes of an IPv4 or IPv6 packet."""
+    return l3[16:20] if family is Family.IPV4 else l3[24:40]
+
+
+def src_dst(l3: bytes, family: Family) -> tuple[bytes, bytes]:
+    """(source, destination) address bytes."""
+    if family is Family.IPV4:
+        return l3[12:16], l3[16:20]
+    return l3[8:24], l3[24:40]

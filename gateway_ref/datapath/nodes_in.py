@@ -1,0 +1,168 @@
+"""Inbound nodes: ``sad-in``, ``esp-decrypt``, ``esp-decrypt-post``, ``spd-in`` (secgw-reference.md 3.2, 3.5).
+
+``sad-in``: in: ESP packets from an unprotected port (``buf.esp_off`` set). SA by SPI in the
+table of the packet's (outer) family; for tunnel SAs outer source AND destination must equal
+the SA's endpoints. Nexts: ``esp-decrypt``; ``crypto-lookaside`` for lookaside-protocol SAs
+(whole ESP in the engine); drops UNKNOWN_SPI, BAD_TUNNEL_ADDRESS.
+
+``esp-decrypt``: prepare (length checks, anti-replay pre-check). Nexts: ``crypto-cpu``
+(cpu-crypto, and inline SAs the port could not take), ``crypto-lookaside`` (no-offload);
+drops prepare's reasons (REPLAY, ESP_TRUNCATED, ...) and UNSUPPORTED_ALGORITHM.
+
+``esp-decrypt-post``: finish in arrival order (ICV result, replay re-check and window advance,
+padding and next-header checks, decap). Nexts: ``spd-in``; drops finish's reasons. Counts
+per-SA packets and inner bytes.
+
+``spd-in``: in: clear packets and decrypted packets (``buf.sa`` = the SA that decrypted
+them). bypass -> ``route``; discard -> SP_DISCARD; no match -> SP_NO_MATCH; protect S:
+clear -> SP_CLEAR_PROTECTED, decrypted by another SA -> SP_WRONG_SA, else ``route``; no
+inbound rules for the family -> ``route`` unchecked.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from gateway_ref.cfg.records import Direction, Family, PolicyAction
+from gateway_ref.crypto.placement import Placement
+from gateway_ref.crypto.placement_protocol import ProtocolJob
+from gateway_ref.datapath.buf import Buf, SaCtx
+from gateway_ref.datapath.counters import Counters
+from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.espops import EspOps
+from gateway_ref.datapath.graph import Node, drop_to
+from gateway_ref.datapath.l3 import src_dst
+
+_IN = Direction.IN
+
+
+def lookup_sa_in(tables: Any, sas: dict[int, SaCtx], l3: bytes, family: Family, esp_off: int) -> SaCtx | DropReason:
+    """The inbound SA for an ESP packet, checking tunnel endpoints (shared with inline ports)."""
+    spi = int.from_bytes(l3[esp_off:esp_off + 4], "big")
+    rule = tables.sa_in(family, spi)
+    if rule is None:
+        return DropReason.UNKNOWN_SPI
+    sa = sas[rule.spi]
+    if sa.src is not None and (sa.src, sa.dst) != src_dst(l3, family):
+        return DropReason.BAD_TUNNEL_ADDRESS
+    return sa
+
+
+class SadIn(Node):
+    name = "sad-in"
+    nexts = ("esp-decrypt", "crypto-lookaside", "drop")
+
+    def __init__(self, tables: Any, sas: dict[int, SaCtx], esp: EspOps) -> None:
+        super().__init__()
+        self.tables = tables
+        self.sas = sas  # inbound SPI -> SaCtx
+        self.esp = esp
+
+    def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        dec, look, drops = out["esp-decrypt"].append, out["crypto-lookaside"].append, out["drop"]
+        tables, sas = self.tables, self.sas
+        for buf in bufs:
+            sa = lookup_sa_in(tables, sas, buf.data, buf.family, buf.esp_off)
+            if type(sa) is DropReason:
+                if sa is DropReason.BAD_TUNNEL_ADDRESS:
+                    sas[int.from_bytes(buf.data[buf.esp_off:buf.esp_off + 4], "big")].drops += 1
+                drop_to(drops, buf, sa, self.name)
+                continue
+            buf.sa = sa  # type: ignore[assignment]
+            if sa.placement is Placement.LOOKASIDE_PROTOCOL:  # type: ignore[union-attr]
+                buf.op = ProtocolJob(self.esp.decrypt_prepare, self.esp.decrypt_finish, sa.esp, buf.data)  # type: ignore[union-attr]
+                look(buf)
+            else:
+                dec(buf)
+
+
+class EspDecrypt(Node):
+    name = "esp-decrypt"
+    nexts = ("crypto-cpu", "crypto-lookaside", "drop")
+
+    def __init__(self, esp: EspOps) -> None:
+        super().__init__()
+        self.prepare = esp.decrypt_prepare
+
+    def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        cpu, look, drops, prepare = out["crypto-cpu"].append, out["crypto-lookaside"].append, out["drop"], self.prepare
+        for buf in bufs:
+            sa = buf.sa
+            if sa.unsupported:  # type: ignore[union-attr]
+                sa.drops += 1  # type: ignore[union-attr]
+                drop_to(drops, buf, DropReason.UNSUPPORTED_ALGORITHM, self.name)
+                continue
+            op = prepare(sa.esp, buf.data)  # type: ignore[union-attr]
+            if type(op) is DropReason:
+                sa.drops += 1  # type: ignore[union-attr]
+                drop_to(drops, buf, op, self.name)
+                continue
+            buf.op = op
+            (look if sa.placement is Placement.LOOKASIDE else cpu)(buf)  # type: ignore[union-attr]
+
+
+class EspDecryptPost(Node):
+    name = "esp-decrypt-post"
+    nexts = ("spd-in", "drop")
+
+    def __init__(self, esp: EspOps) -> None:
+        super().__init__()
+        self.finish = esp.decrypt_finish
+
+    def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        spd, drops, finish = out["spd-in"].append, out["drop"], self.finish
+        for buf in bufs:
+            sa = buf.sa
+            op = buf.op
+            buf.op = None
+            res = op.result if sa.placement is Placement.LOOKASIDE_PROTOCOL else finish(op)  # type: ignore[union-attr]
+            if type(res) is DropReason:
+                sa.drops += 1  # type: ignore[union-attr]
+                drop_to(drops, buf, res, self.name)
+                continue
+            buf.data, buf.family = res
+            sa.packets += 1  # type: ignore[union-attr]
+            sa.bytes += len(buf.data)  # type: ignore[union-attr]
+            spd(buf)
+
+
+class SpdIn(Node):
+    name = "spd-in"
+    nexts = ("route", "drop")
+
+    def __init__(self, spds: dict[Family, Any], counters: Counters) -> None:
+        super().__init__()
+        self.spds = spds
+        self.policy = counters.policy
+        self.skipped = counters.policy_skipped
+
+    def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        route, drops, spds, policy = out["route"].append, out["drop"], self.spds, self.policy
+        for buf in bufs:
+            fam = buf.family
+            spd = spds[fam]
+            if spd is None:
+                self.skipped[(fam, _IN)] += 1
+                route(buf)
+                continue
+            rule = spd.lookup(buf.data)
+            reason = _verdict(rule, buf.sa)
+            if reason is None:
+                policy[(fam, _IN, rule.action)] += 1  # type: ignore[union-attr]
+                route(buf)
+            else:
+                policy[(fam, _IN, PolicyAction.DISCARD)] += 1
+                drop_to(drops, buf, reason, self.name)
+
+
+def _verdict(rule: Any, sa: SaCtx | None) -> DropReason | None:
+    """None to forward, else why the inbound policy refuses the packet."""
+    if rule is None:
+        return DropReason.SP_NO_MATCH
+    action = rule.action
+    if action is PolicyAction.BYPASS:
+        return None
+    if action is PolicyAction.DISCARD:
+        return DropReason.SP_DISCARD
+    if sa is None:
+        return DropReason.SP_CLEAR_PROTECTED
+    return None if sa.spi == rule.spi else DropReason.SP_WRONG_SA

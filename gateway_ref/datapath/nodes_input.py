@@ -1,0 +1,64 @@
+"""Input nodes: ``ethernet-input`` and ``ipsec-classify`` (secgw-reference.md 3.1).
+
+``ethernet-input``: in: frames as received. Strips Ethernet, trims to the IP length.
+Nexts: ``ipsec-classify``; drops RUNT_FRAME, NON_IP, MALFORMED_IP.
+
+``ipsec-classify``: in: L3 packets. Direction comes only from the ingress port's role: an
+unprotected port (``-u``) means inbound, any other port outbound. ESP is IPv4 protocol 50 or
+an IPv6 extension chain reaching 50, and UDP 4500 when NAT-T classification is on.
+Nexts: ``sad-in`` (inbound ESP), ``spd-in`` (inbound clear), ``spd-out`` (outbound clear);
+drops ESP_ON_PROTECTED_PORT, ESP_TRUNCATED (no room for SPI and sequence number),
+UDP_ENCAP_KEEPALIVE, UDP_ENCAP_NON_ESP, MALFORMED_IP (truncated IPv6 extension chain).
+"""
+from __future__ import annotations
+
+from gateway_ref.datapath.buf import Buf
+from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.graph import Node, drop_to
+from gateway_ref.datapath.l3 import esp_offset, strip_ethernet
+
+
+class EthernetInput(Node):
+    name = "ethernet-input"
+    nexts = ("ipsec-classify", "drop")
+
+    def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        ok = out["ipsec-classify"].append
+        drops = out["drop"]
+        strip = strip_ethernet
+        for buf in bufs:
+            res = strip(buf.data)
+            if type(res) is DropReason:
+                drop_to(drops, buf, res, self.name)
+            else:
+                buf.data, buf.family = res  # type: ignore[misc]
+                ok(buf)
+
+
+class IpsecClassify(Node):
+    name = "ipsec-classify"
+    nexts = ("sad-in", "spd-in", "spd-out", "drop")
+
+    def __init__(self, unprotected_ports: frozenset[int], natt: bool) -> None:
+        super().__init__()
+        self.unprotected = unprotected_ports
+        self.natt = natt
+
+    def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        sad, spd_in, spd_out = out["sad-in"].append, out["spd-in"].append, out["spd-out"].append
+        drops = out["drop"]
+        unprotected, natt, find = self.unprotected, self.natt, esp_offset
+        for buf in bufs:
+            off = find(buf.data, buf.family, natt)
+            inbound = buf.port in unprotected
+            if off is None:
+                (spd_in if inbound else spd_out)(buf)
+            elif type(off) is DropReason:
+                drop_to(drops, buf, off, self.name)
+            elif not inbound:
+                drop_to(drops, buf, DropReason.ESP_ON_PROTECTED_PORT, self.name)
+            elif off + 8 > len(buf.data):  # type: ignore[operator]
+                drop_to(drops, buf, DropReason.ESP_TRUNCATED, self.name)
+            else:
+                buf.esp_off = off  # type: ignore[assignment]
+                sad(buf)

@@ -1,0 +1,129 @@
+"""Outbound nodes: ``spd-out``, ``esp-encrypt``, ``esp-encrypt-post`` (secgw-reference.md 3.3).
+
+``spd-out``: in: clear packets from a protected port. Looks up the outbound SPD of the
+packet's family: protect S -> encrypt with outbound SA S, bypass -> ``route``, discard ->
+drop SP_DISCARD, no match -> drop SP_NO_MATCH (default deny). No outbound rules for the family
+-> ``route`` unchecked (secgw quirk). Protected packets go to ``esp-encrypt``, except
+protocol offloads: lookaside-protocol -> ``crypto-lookaside`` (the engine does all of ESP),
+inline-protocol -> ``route`` (the TX port does all of ESP). Counters: per-policy.
+
+``esp-encrypt``: prepares the op (sequence number, headers, padding). Nexts: ``crypto-cpu``
+(cpu-crypto), ``crypto-lookaside`` (no-offload), ``route`` (inline-crypto: the TX port runs
+the op); drops whatever prepare returns (SEQUENCE_EXHAUSTED, ...) and UNSUPPORTED_ALGORITHM.
+
+``esp-encrypt-post``: finishes ops in the order received (the outer packet), sets the outer
+family. Nexts: ``route``; drops finish's reasons. Counts per-SA packets and inner bytes.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from gateway_ref.cfg.records import Direction, Family, PolicyAction
+from gateway_ref.crypto.placement import Placement
+from gateway_ref.crypto.placement_protocol import ProtocolJob
+from gateway_ref.datapath.buf import Buf, SaCtx
+from gateway_ref.datapath.counters import Counters
+from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.espops import EspOps
+from gateway_ref.datapath.graph import Node, drop_to
+
+_PROTECT, _BYPASS, _DISCARD = PolicyAction.PROTECT, PolicyAction.BYPASS, PolicyAction.DISCARD
+
+
+class SpdOut(Node):
+    name = "spd-out"
+    nexts = ("esp-encrypt", "crypto-lookaside", "route", "drop")
+
+    def __init__(self, spds: dict[Family, Any], sas: dict[int, SaCtx], counters: Counters, esp: EspOps) -> None:
+        super().__init__()
+        self.spds = spds  # family -> Spd or None
+        self.sas = sas  # outbound SPI -> SaCtx
+        self.policy = counters.policy
+        self.skipped = counters.policy_skipped
+        self.esp = esp
+
+    def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        enc, look, route = out["esp-encrypt"].append, out["crypto-lookaside"].append, out["route"].append
+        drops, spds, sas, policy = out["drop"], self.spds, self.sas, self.policy
+        for buf in bufs:
+            fam = buf.family
+            spd = spds[fam]
+            if spd is None:
+                self.skipped[(fam, Direction.OUT)] += 1
+                route(buf)
+                continue
+            rule = spd.lookup(buf.data)
+            if rule is None:
+                policy[(fam, Direction.OUT, _DISCARD)] += 1
+                drop_to(drops, buf, DropReason.SP_NO_MATCH, self.name)
+                continue
+            action = rule.action
+            policy[(fam, Direction.OUT, action)] += 1
+            if action is _BYPASS:
+                route(buf)
+            elif action is _DISCARD:
+                drop_to(drops, buf, DropReason.SP_DISCARD, self.name)
+            else:
+                sa = sas[rule.spi]
+                buf.sa = sa
+                placement = sa.placement
+                if placement is Placement.INLINE_PROTOCOL:
+                    route(buf)
+                elif placement is Placement.LOOKASIDE_PROTOCOL:
+                    buf.op = ProtocolJob(self.esp.encrypt_prepare, self.esp.encrypt_finish, sa.esp, buf.data)
+                    look(buf)
+                else:
+                    enc(buf)
+
+
+class EspEncrypt(Node):
+    name = "esp-encrypt"
+    nexts = ("crypto-cpu", "crypto-lookaside", "route", "drop")
+
+    def __init__(self, esp: EspOps) -> None:
+        super().__init__()
+        self.prepare = esp.encrypt_prepare
+
+    def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        nexts = {Placement.CPU: out["crypto-cpu"].append, Placement.LOOKASIDE: out["crypto-lookaside"].append,
+                 Placement.INLINE_CRYPTO: out["route"].append}
+        drops, prepare = out["drop"], self.prepare
+        for buf in bufs:
+            sa = buf.sa
+            if sa.unsupported:  # type: ignore[union-attr]
+                sa.drops += 1  # type: ignore[union-attr]
+                drop_to(drops, buf, DropReason.UNSUPPORTED_ALGORITHM, self.name)
+                continue
+            op = prepare(sa.esp, buf.data)  # type: ignore[union-attr]
+            if type(op) is DropReason:
+                sa.drops += 1  # type: ignore[union-attr]
+                drop_to(drops, buf, op, self.name)
+            else:
+                buf.op = op
+                nexts[sa.placement](buf)  # type: ignore[union-attr]
+
+
+class EspEncryptPost(Node):
+    name = "esp-encrypt-post"
+    nexts = ("route", "drop")
+
+    def __init__(self, esp: EspOps) -> None:
+        super().__init__()
+        self.finish = esp.encrypt_finish
+
+    def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        route, drops, finish = out["route"].append, out["drop"], self.finish
+        for buf in bufs:
+            sa = buf.sa
+            op = buf.op
+            buf.op = None
+            res = op.result if sa.placement is Placement.LOOKASIDE_PROTOCOL else finish(op)  # type: ignore[union-attr]
+            if type(res) is DropReason:
+                sa.drops += 1  # type: ignore[union-attr]
+                drop_to(drops, buf, res, self.name)
+                continue
+            sa.packets += 1  # type: ignore[union-attr]
+            sa.bytes += len(buf.data)  # type: ignore[union-attr]
+            buf.data = res
+            buf.family = sa.outer_family  # type: ignore[union-attr]
+            route(buf)

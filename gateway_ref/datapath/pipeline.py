@@ -1,0 +1,117 @@
+"""One gateway's datapath: the node graph wired from the tables, its SAs, ports and engine.
+
+Graph (node names stable)::
+
+    ethernet-input -> ipsec-classify -+-> spd-out -> esp-encrypt -> crypto-cpu ------> esp-encrypt-post -> route -> tx
+                                      |                          -> crypto-lookaside ~~> (later poll)    ^
+                                      +-> sad-in -> esp-decrypt -> crypto-cpu -> esp-decrypt-post -> spd-in
+    every node -> drop
+
+Per SA the ``type`` picks the wiring (``crypto.placement``): cpu-crypto runs ops in
+``crypto-cpu``; no-offload hands bursts to the lookaside engine thread and finishes them on a
+later ``poll``/``flush``; inline types have the emulated ports run crypto at RX/TX; protocol
+offloads run all of ESP in their executor. The ESP code is the same for every placement.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gateway_ref.cfg.records import Config, Direction, Family, OffloadType
+from gateway_ref.crypto.placement import Placement, placement_for
+from gateway_ref.crypto.placement_lookaside import Job, LookasideEngine, run_jobs
+from gateway_ref.datapath.buf import Buf, SaCtx
+from gateway_ref.datapath.counters import Counters
+from gateway_ref.datapath.espops import EspOps
+from gateway_ref.datapath.graph import Graph
+from gateway_ref.datapath.nodes_crypto import CryptoCpu, CryptoLookaside, completions_to_inject
+from gateway_ref.datapath.nodes_fwd import Drop, Route, Tx
+from gateway_ref.datapath.nodes_in import EspDecrypt, EspDecryptPost, SadIn, SpdIn
+from gateway_ref.datapath.nodes_input import EthernetInput, IpsecClassify
+from gateway_ref.datapath.nodes_out import EspEncrypt, EspEncryptPost, SpdOut
+from gateway_ref.datapath.ports import InlineRx
+
+_PROTOCOL_TYPES = (OffloadType.INLINE_PROTOCOL, OffloadType.LOOKASIDE_PROTOCOL)
+
+
+@dataclass(frozen=True)
+class DatapathOptions:
+    unprotected_ports: frozenset[int]
+    legacy: bool = False  # legacy engine: cpu-crypto SAs drop their packets (secgw 1.3)
+    lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs
+
+
+class Datapath:
+    """Frames in per port, frames out per port; counters. Single-threaded except the engine."""
+
+    def __init__(self, cfg: Config, tables: Any, esp: EspOps, esp_sas: dict[tuple[Direction, int], Any],
+                 options: DatapathOptions) -> None:
+        self.counters = Counters()
+        self.unprotected = options.unprotected_ports
+        self.sas_out, self.sas_in = _sa_contexts(cfg, esp_sas, options.legacy)
+        self.all_sas = sorted([*self.sas_out.values(), *self.sas_in.values()], key=lambda s: (not s.outbound, s.spi))
+        natt = any(r.udp_encap and r.type in _PROTOCOL_TYPES for r in cfg.sa)
+        needs_engine = any(s.placement in (Placement.LOOKASIDE, Placement.LOOKASIDE_PROTOCOL) for s in self.all_sas)
+        self.engine = LookasideEngine(runner=options.lookaside_runner) if needs_engine else None
+        inline_in = any(s.placement.is_inline for s in self.sas_in.values())
+        self.inline_rx = InlineRx(tables, self.sas_in, esp, natt) if inline_in else None
+        spd_out = {f: tables.spd(f, Direction.OUT) for f in Family}
+        spd_in = {f: tables.spd(f, Direction.IN) for f in Family}
+        self.tx = Tx(tables, self.counters, esp)
+        nodes = [
+            EthernetInput(), IpsecClassify(self.unprotected, natt),
+            SpdOut(spd_out, self.sas_out, self.counters, esp), EspEncrypt(esp),
+            SadIn(tables, self.sas_in, esp), EspDecrypt(esp), CryptoCpu(),
+            EspEncryptPost(esp), EspDecryptPost(esp), SpdIn(spd_in, self.counters),
+            Route(tables), self.tx, Drop(self.counters),
+        ]
+        nodes.append(CryptoLookaside(self.engine))
+        self.graph = Graph(nodes)
+
+    def process(self, port: int, frames: list[bytes]) -> dict[int, list[bytes]]:
+        """Run one received burst; return frames sent per port (with ready lookaside completions)."""
+        self.counters.port_rx[port] += len(frames)
+        bufs = [Buf(f, port) for f in frames]
+        if self.inline_rx is not None and port in self.unprotected:
+            self.graph.run(self.inline_rx.receive(bufs))
+        else:
+            self.graph.run({"ethernet-input": bufs})
+        if self.engine is not None:
+            done = self.engine.poll()
+            if done:
+                self.graph.run(completions_to_inject(done))
+        return self.tx.take_frames()
+
+    def flush(self, timeout: float = 60.0) -> dict[int, list[bytes]]:
+        """Wait for every outstanding lookaside op, finish them, return what they sent."""
+        if self.engine is not None:
+            done = self.engine.drain(timeout)
+            if done:
+                self.graph.run(completions_to_inject(done))
+        return self.tx.take_frames()
+
+    @property
+    def pending(self) -> int:
+        return self.engine.in_flight if self.engine is not None else 0
+
+    def snapshot(self) -> dict[str, Any]:
+        nodes = {n.name: {"calls": n.calls, "packets": n.packets, **n.counters} for n in self.graph.order}
+        return self.counters.snapshot(self.all_sas, self.pending, nodes)
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
+
+
+def _sa_contexts(cfg: Config, esp_sas: dict[tuple[Direction, int], Any],
+                 legacy: bool) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
+    out: dict[int, SaCtx] = {}
+    inb: dict[int, SaCtx] = {}
+    for rule in cfg.sa:
+        key = (rule.direction, rule.spi)
+        placement = placement_for(rule.type)
+        ctx = SaCtx(rule, esp_sas[key], placement, cfg.sa_inner_family[key],
+                    unsupported=legacy and placement is Placement.CPU)
+        (out if rule.direction is Direction.OUT else inb)[rule.spi] = ctx
+    return out, inb

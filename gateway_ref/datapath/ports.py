@@ -1,0 +1,77 @@
+"""The emulated NIC receive side for inline SAs (secgw-reference.md 3.10).
+
+An unprotected port with inline inbound SAs looks at each frame as a NIC with security
+sessions would: Ethernet, ESP, SA by SPI and tunnel endpoints. For ``inline-crypto-offload``
+it prepares and runs the op at receive and hands the packet to ``esp-decrypt-post`` (the
+graph does the post checks: replay re-check, padding, next header, decap); for
+``inline-protocol-offload`` it does all of ESP and hands the inner packet to ``spd-in``, or a
+failed packet to ``drop`` under its reason. Anything it cannot take (not ESP, unknown SA,
+non-inline SA, or a prepare failure) goes to ``ethernet-input`` untouched, where the graph
+handles or drops it, so every packet is counted exactly once. Inbound inline SAs are taken on
+every unprotected port (their ``port_id`` is not checked at RX).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from gateway_ref.crypto.placement import Placement
+from gateway_ref.crypto.placement_protocol import ProtocolJob
+from gateway_ref.datapath.buf import Buf, SaCtx
+from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.espops import EspOps
+from gateway_ref.datapath.l3 import esp_offset, strip_ethernet
+from gateway_ref.datapath.nodes_in import lookup_sa_in
+
+NODE = "port-rx"
+
+
+class InlineRx:
+    """Receive-side inline IPsec of the emulated ports."""
+
+    def __init__(self, tables: Any, sas: dict[int, SaCtx], esp: EspOps, natt: bool) -> None:
+        self.tables = tables
+        self.sas = sas
+        self.esp = esp
+        self.natt = natt
+
+    def receive(self, bufs: list[Buf]) -> dict[str, list[Buf]]:
+        """Split a received burst into the graph nodes where each packet enters."""
+        plain: list[Buf] = []
+        crypto_done: list[Buf] = []
+        esp_done: list[Buf] = []
+        dropped: list[Buf] = []
+        for buf in bufs:
+            dest = self._take(buf)
+            (plain, crypto_done, esp_done, dropped)[dest].append(buf)
+        return {"ethernet-input": plain, "esp-decrypt-post": crypto_done, "spd-in": esp_done, "drop": dropped}
+
+    def _take(self, buf: Buf) -> int:
+        """0: not ours; 1: crypto done; 2: ESP done; 3: dropped."""
+        parsed = strip_ethernet(buf.data)
+        if type(parsed) is DropReason:
+            return 0
+        l3, family = parsed  # type: ignore[misc]
+        off = esp_offset(l3, family, self.natt)
+        if type(off) is not int or off + 8 > len(l3):
+            return 0
+        sa = lookup_sa_in(self.tables, self.sas, l3, family, off)
+        if type(sa) is DropReason or not sa.placement.is_inline:  # type: ignore[union-attr]
+            return 0
+        esp = self.esp
+        if sa.placement is Placement.INLINE_CRYPTO:  # type: ignore[union-attr]
+            op = esp.decrypt_prepare(sa.esp, l3)  # type: ignore[union-attr]
+            if type(op) is DropReason:
+                return 0
+            op.run()
+            buf.data, buf.family, buf.sa, buf.op = l3, family, sa, op
+            return 1
+        res = ProtocolJob(esp.decrypt_prepare, esp.decrypt_finish, sa.esp, l3).run()  # type: ignore[union-attr]
+        buf.sa = sa  # type: ignore[assignment]
+        if type(res) is DropReason:
+            sa.drops += 1  # type: ignore[union-attr]
+            buf.reason, buf.node = res, NODE
+            return 3
+        buf.data, buf.family = res
+        sa.packets += 1  # type: ignore[union-attr]
+        sa.bytes += len(buf.data)  # type: ignore[union-attr]
+        return 2

@@ -1,0 +1,105 @@
+"""The reference gateway as a Python object: cfg text in, frames in and out per port, counters.
+
+This is the API the harness's in-process DUT adapter and the offline/live runners use::
+
+    with Gateway.from_cfg_text(text, unprotected_ports=frozenset({0})) as gw:
+        out = gw.process(1, frames)      # {tx port: [frames]}
+        out2 = gw.flush()                # lookaside ops still in flight
+        gw.counters()                    # JSON-serialisable dict
+
+Options mirror ipsec-secgw's: ``unprotected_ports`` is ``-u`` (ports whose RX is inbound),
+``replay_window`` is ``-w``, ``esn`` is ``-e``, ``engine`` picks the library (``-l``) or the
+legacy ESP path. Config errors raise ``ConfigError`` (``FILE:LINE:COL: error: ...``).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from gateway_ref.cfg import Config, parse_cfg
+from gateway_ref.cfg.records import Direction
+from gateway_ref.crypto.placement_lookaside import Job, run_jobs
+from gateway_ref.datapath.espops import EspOps
+from gateway_ref.datapath.pipeline import Datapath, DatapathOptions
+from gateway_ref.esp import Engine, decrypt_finish, decrypt_prepare, encrypt_finish, encrypt_prepare, make_sa
+from gateway_ref.tables import Tables, build_tables
+
+ESP_OPS = EspOps(encrypt_prepare, encrypt_finish, decrypt_prepare, decrypt_finish)
+
+
+class Gateway:
+    """One reference gateway instance. Not thread-safe: call it from one thread."""
+
+    def __init__(self, cfg: Config, tables: Tables, datapath: Datapath, unprotected_ports: frozenset[int]) -> None:
+        self.cfg = cfg
+        self.tables = tables
+        self.unprotected_ports = unprotected_ports
+        self._dp = datapath
+
+    @classmethod
+    def from_cfg_text(cls, text: str, source: str = "<cfg>", *,
+                      unprotected_ports: frozenset[int] = frozenset({0}), replay_window: int = 0,
+                      esn: bool = False, engine: str = "library", port_macs: dict[int, bytes] | None = None,
+                      lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs) -> Gateway:
+        """Parse, cross-check and build. ``lookaside_runner`` runs one burst on the engine thread."""
+        if replay_window < 0:
+            raise ValueError(f"replay_window must be >= 0, got {replay_window}")
+        cfg = parse_cfg(text, source, engine=engine)
+        tables = build_tables(cfg, port_macs=port_macs)
+        esp_engine = Engine(engine)
+        esp_sas = {
+            (rule.direction, rule.spi): make_sa(rule, cfg.sa_inner_family[(rule.direction, rule.spi)],
+                                                replay_window=replay_window, esn=esn, engine=esp_engine)
+            for rule in cfg.sa
+        }
+        options = DatapathOptions(frozenset(unprotected_ports), legacy=esp_engine is Engine.LEGACY,
+                                  lookaside_runner=lookaside_runner)
+        datapath = Datapath(cfg, tables, ESP_OPS, esp_sas, options)
+        return cls(cfg, tables, datapath, frozenset(unprotected_ports))
+
+    @classmethod
+    def from_cfg_file(cls, path: str | os.PathLike[str], **options: Any) -> Gateway:
+        """Like ``from_cfg_text`` with the file's text; errors name the file."""
+        p = Path(path)
+        return cls.from_cfg_text(p.read_text(encoding="utf-8", errors="surrogateescape"), str(p), **options)
+
+    def process(self, port: int, frames: list[bytes]) -> dict[int, list[bytes]]:
+        """Receive ``frames`` on ``port``; return the frames sent per port (ready lookaside
+        completions included)."""
+        return self._dp.process(port, frames)
+
+    def flush(self) -> dict[int, list[bytes]]:
+        """Wait for every outstanding lookaside op, finish them and return what they sent."""
+        return self._dp.flush()
+
+    def counters(self) -> dict[str, Any]:
+        """totals (rx/tx/dropped/pending), drops by reason name, per SA ("out/1001"), per
+        policy (spd4/spd6 -> in/out -> protect/bypass/discard/unchecked), per port, per node."""
+        return self._dp.snapshot()
+
+    def ports(self) -> list[int]:
+        """Every port the cfg and options enable: unprotected ports, route ports, inline ``port_id``s."""
+        ports = set(self.unprotected_ports) | {r.port for r in self.cfg.rt}
+        ports |= {r.port_id for r in self.cfg.sa if r.port_id is not None and r.direction is Direction.OUT}
+        return sorted(ports)
+
+    def close(self) -> None:
+        """Stop the lookaside worker. Idempotent."""
+        self._dp.close()
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def merge_outputs(into: dict[int, list[bytes]], more: Mapping[int, list[bytes]]) -> dict[int, list[bytes]]:
+    """Append ``more``'s frames to ``into`` per port (helper for callers collecting output)."""
+    for port, frames in more.items():
+        into.setdefault(port, []).extend(frames)
+    return into
