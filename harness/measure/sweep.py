@@ -75,7 +75,7 @@ class SweepPoint:
             "algorithm": self.algorithm,
             "esp_mode": self.layout.mode.value,
             "tunnels": self.tunnels,
-            "direction": self.direction.value,
+            "crypto_direction": self.direction.value,
             "sa_type": self.sa_type,
         }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 
-from harness.measure.latency import summarize
+from harness.measure.latency import histogram, summarize
 from harness.measure.trial import TrialResult
 
 
@@ -51,12 +51,14 @@ class SyntheticDut:
         forwarded = max(0, forwarded - self._noise_loss(offered))
         samples = min(forwarded, self.latency_samples)
         cpu = None if self.cpu_ns_per_packet is None else round(forwarded * self.cpu_ns_per_packet)
+        delays = self._delays(load_pps, samples)
         return TrialResult.from_counts(
             duration_s,
             load_pps,
             offered,
             forwarded,
-            latency=summarize(self._delays(load_pps, samples)) if samples else None,
+            latency=summarize(delays) if delays else None,
+            latency_histogram=histogram(delays) if delays else None,
             dut_cpu_time_ns=cpu,
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from harness.measure.latency import LatencySummary
+from harness.measure.latency import LatencyHistogram, LatencySummary
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class TrialResult:
     reordered: int = 0
     unexpected: int = 0
     latency: LatencySummary | None = None  # one-way delays in ns, from signature/kernel stamps
+    latency_histogram: LatencyHistogram | None = None  # same delays, log-binned (for CDF plots)
     dut_cpu_time_ns: int | None = None  # DUT CPU time spent in the trial, ns, if it reports it
 
     def __post_init__(self) -> None:
