@@ -1,0 +1,214 @@
+"""Inbound ESP (RFC 4303 §3.4): locate ESP, length checks, anti-replay, decryption, trailer
+checks, decapsulation.
+
+Order (secgw §3.6 and VPP): length/alignment check (ESP_TRUNCATED) and replay pre-check
+(REPLAY) before crypto; after crypto: ICV, replay re-check, padding 1..n (PADDING, RFC 4303
+§2.4), next header 59 (DUMMY, §2.6), tunnel next header = the SA's inner protocol
+(NEXT_HEADER, library engine only), then the window advances. Tunnel decapsulation applies the
+ECN rule of ``proto.ecn`` and trims TFC padding after the inner packet (§2.7); transport mode
+writes the next header back into the IP header or last extension header and fixes lengths and
+the IPv4 checksum. ESP may follow a UDP/4500 header (RFC 3948) or IPv6 extension headers.
+"""
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from gateway_ref.cfg.records import Family
+from gateway_ref.datapath.drops import DropReason
+from gateway_ref.esp import replay
+from gateway_ref.esp.op import CryptoOp
+from gateway_ref.proto import ecn, ipv4, ipv6, udp
+from gateway_ref.proto.esp import PAD
+
+if TYPE_CHECKING:
+    from gateway_ref.esp.sa import EspSa
+
+_II = struct.Struct(">II").unpack_from
+_I = struct.Struct(">I").pack
+_new = object.__new__
+
+Prepare = Callable[[bytes], "CryptoOp | DropReason"]
+Finish = Callable[[CryptoOp], "tuple[bytes, Family] | DropReason"]
+
+_NATT_DROPS = {
+    udp.NattKind.KEEPALIVE: DropReason.UDP_ENCAP_KEEPALIVE,
+    udp.NattKind.NON_ESP: DropReason.UDP_ENCAP_NON_ESP,
+    udp.NattKind.RUNT: DropReason.ESP_TRUNCATED,
+}
+
+
+def locate_esp(l3: bytes, v6: bool) -> tuple[int, int, int] | DropReason:
+    """(ESP offset, offset of the next-header byte naming ESP/UDP, start of ESP/UDP) in the
+    outer packet L3, or why it holds no ESP."""
+    n = len(l3)
+    if v6:
+        if n < ipv6.HEADER_LEN or l3[0] >> 4 != 6:
+            return DropReason.MALFORMED_IP
+        w = ipv6.walk(l3)
+        if w is None:
+            return DropReason.MALFORMED_IP
+        nh_off, nh, off = w
+    else:
+        if n < ipv4.MIN_HEADER_LEN or l3[0] >> 4 != 4:
+            return DropReason.MALFORMED_IP
+        off = ipv4.header_len(l3)
+        nh_off, nh = ipv4.OFF_PROTO, l3[ipv4.OFF_PROTO]
+        if off < ipv4.MIN_HEADER_LEN or off > n:
+            return DropReason.MALFORMED_IP
+    if nh == ipv4.PROTO_ESP:
+        return off, nh_off, off
+    if nh == ipv4.PROTO_UDP:
+        if off + udp.HEADER_LEN > n:
+            return DropReason.ESP_TRUNCATED
+        kind = udp.natt_kind(l3[off + udp.HEADER_LEN:])
+        if kind is not udp.NattKind.ESP:
+            return _NATT_DROPS[kind]
+        return off + udp.HEADER_LEN, nh_off, off
+    return DropReason.MALFORMED_IP
+
+
+def _make_prepare(sa: EspSa) -> Prepare:
+    p, rt, tr = sa.params, sa.rt, sa.transform
+    v6 = p.outer_family is Family.IPV6
+    spi = p.spi
+    ivl, icvl = p.iv_len, p.icv_len
+    overhead = 8 + ivl + icvl
+    amask = p.align - 1
+    window, esn = p.replay_window, p.esn
+    open_ = tr.open
+    infer, acceptable = replay.infer_esn, replay.acceptable
+    truncated, unknown, replayed = DropReason.ESP_TRUNCATED, DropReason.UNKNOWN_SPI, DropReason.REPLAY
+
+    def prepare(l3: bytes) -> CryptoOp | DropReason:
+        # fast path: IPv4 without options carrying ESP directly
+        if not v6 and len(l3) >= 20 and l3[0] == 0x45 and l3[9] == 50:
+            off = pre = 20
+            nh_off = 9
+        else:
+            loc = locate_esp(l3, v6)
+            if loc.__class__ is DropReason:
+                return rt.drop(loc)  # type: ignore[arg-type]
+            off, nh_off, pre = loc  # type: ignore[misc]
+        ct_len = len(l3) - off - overhead
+        if ct_len < 4 or ct_len & amask:
+            return rt.drop(truncated)
+        got_spi, seq = _II(l3, off)
+        if got_spi != spi:
+            return rt.drop(unknown)
+        if esn:
+            seq = infer(rt.top, seq, window)
+        if window and not acceptable(rt.top, rt.bitmap, seq, window):
+            return rt.drop(replayed)
+        op = _new(CryptoOp)
+        op.sa = sa
+        op.fn = open_
+        op.hdr = l3[off:off + 8]
+        op.hi = _I(seq >> 32) if esn else b""
+        op.iv = l3[off + 8:off + 8 + ivl]
+        op.data = l3[off + 8 + ivl:]
+        op.seq = seq
+        op.l3 = l3
+        op.off = pre
+        op.nh_off = nh_off
+        return op
+    return prepare
+
+
+def _inner_tunnel(inner: bytes, outer_tos: int, dec_ttl: bool) -> tuple[bytes, Family] | DropReason:
+    """Validate the decrypted inner packet, trim TFC padding, apply ECN (and legacy TTL)."""
+    n = len(inner)
+    ver = inner[0] >> 4 if n else 0
+    if ver == 4:
+        if n < 20:
+            return DropReason.MALFORMED_IP
+        tl = (inner[2] << 8) | inner[3]
+        fam, tos = Family.IPV4, inner[1]
+    elif ver == 6:
+        if n < 40:
+            return DropReason.MALFORMED_IP
+        tl = 40 + ((inner[4] << 8) | inner[5])
+        fam, tos = Family.IPV6, ((inner[0] & 15) << 4) | (inner[1] >> 4)
+    else:
+        return DropReason.MALFORMED_IP
+    if tl > n or (ver == 4 and tl < 20):
+        return DropReason.MALFORMED_IP
+    if tl < n:
+        inner = inner[:tl]
+    new_tos = ecn.decap_tos(outer_tos, tos)
+    if new_tos != tos or dec_ttl:
+        b = bytearray(inner)
+        if ver == 4:
+            if new_tos != tos:
+                ipv4.set_tos(b, new_tos)
+            if dec_ttl:
+                ipv4.decrement_ttl(b)
+        else:
+            ipv6.set_traffic_class(b, new_tos)
+            if dec_ttl:
+                ipv6.decrement_hop_limit(b)
+        inner = bytes(b)
+    return inner, fam
+
+
+def _transport_rebuild(op: CryptoOp, payload: bytes, nh: int, v6: bool) -> bytes:
+    hdr = bytearray(op.l3[:op.off])
+    hdr[op.nh_off] = nh
+    if v6:
+        ipv6.set_payload_len(hdr, len(hdr) - ipv6.HEADER_LEN + len(payload))
+    else:
+        ipv4.set_total_len(hdr, len(hdr) + len(payload))
+        ipv4.set_checksum(hdr, len(hdr))
+    return bytes(hdr) + payload
+
+
+def _make_finish(sa: EspSa) -> Finish:
+    p, rt = sa.params, sa.rt
+    from gateway_ref.esp.sa import Engine
+    library = p.engine is Engine.LIBRARY
+    v6 = p.outer_family is Family.IPV6
+    tunnel = p.tunnel
+    fam = p.inner_family
+    inner_nh = ipv4.PROTO_IPIP if fam is Family.IPV4 else ipv4.PROTO_IPV6
+    window = p.replay_window
+    advance = replay.advance
+    D = DropReason
+
+    def finish(op: CryptoOp) -> tuple[bytes, Family] | DropReason:
+        plain = op.out
+        if plain is None:
+            return rt.drop(D.ICV)
+        seq = op.seq
+        if window and not replay.acceptable(rt.top, rt.bitmap, seq, window):
+            return rt.drop(D.REPLAY)
+        n = len(plain)
+        padlen = plain[n - 2]
+        nh = plain[n - 1]
+        end = n - 2 - padlen
+        if end < 0 or (padlen and plain[end:n - 2] != PAD[padlen]):
+            return rt.drop(D.PADDING)
+        if nh == ipv4.PROTO_NONE:
+            return rt.drop(D.DUMMY)
+        if tunnel:
+            if library and nh != inner_nh:
+                return rt.drop(D.NEXT_HEADER)
+            l3 = op.l3
+            outer_tos = ((l3[0] & 15) << 4) | (l3[1] >> 4) if v6 else l3[1]
+            res = _inner_tunnel(plain[:end], outer_tos, not library)
+            if res.__class__ is DropReason:
+                return rt.drop(res)  # type: ignore[arg-type]
+            if library and res[1] is not fam:  # type: ignore[index]
+                return rt.drop(D.MALFORMED_IP)
+        else:
+            res = _transport_rebuild(op, plain[:end], nh, v6), fam
+        if window:
+            rt.top, rt.bitmap = advance(rt.top, rt.bitmap, seq, window)  # type: ignore[misc]
+        rt.packets += 1
+        rt.bytes += end
+        return res  # type: ignore[return-value]
+    return finish
+
+
+def build_inbound(sa: EspSa) -> tuple[Prepare, Finish]:
+    return _make_prepare(sa), _make_finish(sa)

@@ -1,0 +1,227 @@
+"""Outbound ESP (RFC 4303 §3.3): sequence number, IV, padding, encryption, outer headers.
+
+Tunnel mode builds the outer header from a per-SA template (secgw §3.6): IPv4 version/IHL 0x45,
+TOS copied whole from the inner packet, ID = low 16 bits of the sequence (0 in legacy), DF 0,
+TTL 64, protocol 50 (17 with UDP encapsulation), checksum from a precomputed partial sum;
+IPv6 traffic class copied, flow label 0, hop limit 64, next header 50/17. Transport mode inserts
+ESP after the IPv4 header, or after every IPv6 extension header (RFC 4303 §3.1.1), rewriting
+the next-header field and the lengths. UDP encapsulation per RFC 3948 §2.1.
+"""
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from gateway_ref.cfg.records import Family
+from gateway_ref.datapath.drops import DropReason
+from gateway_ref.esp.op import CryptoOp
+from gateway_ref.proto import esp as esp_fmt
+from gateway_ref.proto import ipv4, ipv6, udp
+
+if TYPE_CHECKING:
+    from gateway_ref.esp.sa import EspSa
+
+_I = struct.Struct(">I").pack
+_OUT4 = struct.Struct("!6H").pack  # ver/ihl+tos, total, id, flags/frag, ttl/proto, checksum
+_OUT6 = struct.Struct("!IHBB").pack  # ver/tc/flow, payload length, next header, hop limit
+_UDP = struct.Struct("!HHHH").pack
+_new = object.__new__
+_TTL = 64
+M32 = 0xFFFFFFFF
+M64 = (1 << 64) - 1
+
+Prepare = Callable[[bytes], "CryptoOp | DropReason"]
+Finish = Callable[[CryptoOp], "bytes | DropReason"]
+
+
+def _dec_ttl(l3: bytes) -> bytes:
+    """Legacy engine: inner TTL/hop limit minus one, IPv4 checksum fixed."""
+    b = bytearray(l3)
+    if b[0] >> 4 == 4:
+        ipv4.decrement_ttl(b)
+    else:
+        ipv6.decrement_hop_limit(b)
+    return bytes(b)
+
+
+def _words_sum(data: bytes) -> int:
+    return sum(struct.unpack(f"!{len(data) // 2}H", data))
+
+
+def _make_prepare(sa: EspSa, transport: bool) -> Prepare:
+    p, rt, tr = sa.params, sa.rt, sa.transform
+    from gateway_ref.esp.sa import Engine
+    library = p.engine is Engine.LIBRARY
+    seq_max = M32 if library and not p.esn else M64
+    esn = p.esn
+    dec_ttl = not library and not transport
+    spi_b = _I(p.spi)
+    seal, make_iv = tr.seal, tr.make_iv
+    amask = p.align - 1
+    inner_nh = ipv4.PROTO_IPIP if p.inner_family is Family.IPV4 else ipv4.PROTO_IPV6
+    trailers = esp_fmt.trailers(p.align, inner_nh)
+    align = p.align
+    v6 = p.outer_family is Family.IPV6
+    exhausted = DropReason.SEQUENCE_EXHAUSTED
+
+    def prepare(l3: bytes) -> CryptoOp | DropReason:
+        seq = rt.seq + 1
+        if seq > seq_max:
+            return rt.drop(exhausted)
+        if transport:
+            split = _transport_split(l3, v6)
+            if split is None:
+                return rt.drop(DropReason.MALFORMED_IP)
+            off, nh = split
+            data = l3[off:]
+            data += esp_fmt.trailer(len(data), align, nh)
+        else:
+            if dec_ttl:
+                l3 = _dec_ttl(l3)
+            data = l3 + trailers[len(l3) & amask]
+        rt.seq = seq
+        op = _new(CryptoOp)
+        op.sa = sa
+        op.fn = seal
+        op.hdr = spi_b + _I(seq & M32)
+        op.hi = _I(seq >> 32) if esn else b""
+        op.iv = make_iv(seq)
+        op.data = data
+        op.seq = seq
+        op.l3 = l3
+        return op
+    return prepare
+
+
+def _transport_split(l3: bytes, v6: bool) -> tuple[int, int] | None:
+    """(offset where ESP goes, protocol it protects) for a transport-mode packet."""
+    if v6:
+        if len(l3) < ipv6.HEADER_LEN:
+            return None
+        w = ipv6.walk(l3)
+        return None if w is None else (w[2], w[1])
+    if len(l3) < ipv4.MIN_HEADER_LEN:
+        return None
+    return ipv4.header_len(l3), l3[ipv4.OFF_PROTO]
+
+
+def _tunnel4_finish(sa: EspSa) -> Finish:
+    p, rt = sa.params, sa.rt
+    from gateway_ref.esp.sa import Engine
+    library = p.engine is Engine.LIBRARY
+    proto = ipv4.PROTO_UDP if p.udp_encap else ipv4.PROTO_ESP
+    ttlproto = (_TTL << 8) | proto
+    addrs = p.src + p.dst
+    base = 0x4500 + ttlproto + _words_sum(addrs)
+    fixed = 20 + (8 if p.udp_encap else 0) + esp_fmt.HEADER_LEN + p.iv_len
+    inner4 = p.inner_family is Family.IPV4
+    udp_encap = p.udp_encap
+    port = udp.NATT_PORT
+    failed = DropReason.UNSUPPORTED_ALGORITHM
+
+    def finish(op: CryptoOp) -> bytes | DropReason:
+        ct = op.out
+        if ct is None:
+            return rt.drop(failed)
+        l3 = op.l3
+        tos = l3[1] if inner4 else ((l3[0] & 15) << 4) | (l3[1] >> 4)
+        tot = fixed + len(ct)
+        ident = op.seq & 0xFFFF if library else 0
+        s = base + tos + tot + ident
+        s = (s & 0xFFFF) + (s >> 16)
+        s = (s & 0xFFFF) + (s >> 16)
+        rt.packets += 1
+        rt.bytes += len(l3)
+        outer = _OUT4(0x4500 | tos, tot, ident, 0, ttlproto, ~s & 0xFFFF) + addrs
+        if udp_encap:
+            outer += _UDP(port, port, tot - 20, 0)
+        return outer + op.hdr + op.iv + ct
+    return finish
+
+
+def _tunnel6_finish(sa: EspSa) -> Finish:
+    p, rt = sa.params, sa.rt
+    udp_encap = p.udp_encap
+    nh = ipv4.PROTO_UDP if udp_encap else ipv4.PROTO_ESP
+    src, dst = p.src, p.dst
+    addrs = src + dst
+    fixed = (8 if udp_encap else 0) + esp_fmt.HEADER_LEN + p.iv_len
+    inner4 = p.inner_family is Family.IPV4
+    port = udp.NATT_PORT
+    failed = DropReason.UNSUPPORTED_ALGORITHM
+
+    def finish(op: CryptoOp) -> bytes | DropReason:
+        ct = op.out
+        if ct is None:
+            return rt.drop(failed)
+        l3 = op.l3
+        tc = l3[1] if inner4 else ((l3[0] & 15) << 4) | (l3[1] >> 4)
+        plen = fixed + len(ct)
+        rt.packets += 1
+        rt.bytes += len(l3)
+        esp = op.hdr + op.iv + ct
+        if udp_encap:
+            csum = udp.checksum6(src, dst, _UDP(port, port, plen, 0) + esp)
+            esp = _UDP(port, port, plen, csum) + esp
+        return _OUT6(0x60000000 | (tc << 20), plen, nh, _TTL) + addrs + esp
+    return finish
+
+
+def _transport_finish(sa: EspSa) -> Finish:
+    p, rt = sa.params, sa.rt
+    v6 = p.outer_family is Family.IPV6
+    udp_encap = p.udp_encap
+    new_nh = ipv4.PROTO_UDP if udp_encap else ipv4.PROTO_ESP
+    port = udp.NATT_PORT
+    failed = DropReason.UNSUPPORTED_ALGORITHM
+
+    def finish(op: CryptoOp) -> bytes | DropReason:
+        ct = op.out
+        if ct is None:
+            return rt.drop(failed)
+        l3 = op.l3
+        esp = op.hdr + op.iv + ct
+        if v6:
+            nh_off, _, off = ipv6.walk(l3)  # type: ignore[misc]  # prepare checked it
+            hdr = bytearray(l3[:off])
+            hdr[nh_off] = new_nh
+            plen = off - ipv6.HEADER_LEN + len(esp) + (8 if udp_encap else 0)
+            ipv6.set_payload_len(hdr, plen)
+            if udp_encap:
+                n = len(esp) + 8
+                src, dst = l3[8:24], l3[24:40]
+                esp = _UDP(port, port, n, udp.checksum6(src, dst, _UDP(port, port, n, 0) + esp)) + esp
+        else:
+            off = ipv4.header_len(l3)
+            hdr = bytearray(l3[:off])
+            hdr[ipv4.OFF_PROTO] = new_nh
+            if udp_encap:
+                esp = _UDP(port, port, len(esp) + 8, 0) + esp
+            ipv4.set_total_len(hdr, off + len(esp))
+            ipv4.set_checksum(hdr, off)
+        rt.packets += 1
+        rt.bytes += len(l3)
+        return bytes(hdr) + esp
+    return finish
+
+
+def build_outbound(sa: EspSa) -> tuple[Prepare, Finish]:
+    p = sa.params
+    if not p.tunnel:
+        return _make_prepare(sa, True), _transport_finish(sa)
+    if p.outer_family is Family.IPV4:
+        return _make_prepare(sa, False), _tunnel4_finish(sa)
+    return _make_prepare(sa, False), _tunnel6_finish(sa)
+
+
+def prepare_with(sa: EspSa, l3: bytes, seq: int | None, iv: bytes | None) -> Any:
+    """encrypt_prepare with an explicit sequence number and/or IV (known-answer tests only)."""
+    if seq is not None:
+        sa.rt.seq = seq - 1
+    op = sa.enc_prepare(l3)
+    if iv is not None and isinstance(op, CryptoOp):
+        if len(iv) != sa.params.iv_len:
+            raise ValueError(f"IV must be {sa.params.iv_len} bytes, got {len(iv)}")
+        op.iv = iv
+    return op
