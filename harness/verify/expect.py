@@ -51,8 +51,8 @@ class GatewayModel:
         self.roles = {p.id: p.role for p in scenario.ports}
         self.dut_mac = {p.id: p.dut_mac for p in scenario.ports}
         self.neigh = {n.port: n.mac for n in scenario.neighbours}
-        self.sa_out = {sa.spi: sa for sa in scenario.sas() if sa.direction is Direction.OUT}
-        self.sa_in = {sa.spi: sa for sa in scenario.sas() if sa.direction is Direction.IN}
+        self.sa_out = {sa.spi: sa for sa in scenario.sas if sa.direction is Direction.OUT}
+        self.sa_in = {sa.spi: sa for sa in scenario.sas if sa.direction is Direction.IN}
         self.out_seq = {spi: max(sa.esn_start, 1) for spi, sa in self.sa_out.items()}
         self.windows = {spi: self._window(sa) for spi, sa in self.sa_in.items()}
         self.opener = EspOpener(list(self.sa_in.values()))
