@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from gateway_ref.cfg import Config, parse_cfg
+from gateway_ref.cfg import Config, load_cfg, parse_cfg
 from gateway_ref.cfg.records import Direction
 from gateway_ref.crypto.placement_lookaside import Job, run_jobs
 from gateway_ref.datapath.espops import EspOps
@@ -45,9 +44,23 @@ class Gateway:
                       esn: bool = False, engine: str = "library", port_macs: dict[int, bytes] | None = None,
                       lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs) -> Gateway:
         """Parse, cross-check and build. ``lookaside_runner`` runs one burst on the engine thread."""
+        cfg = parse_cfg(text, source, engine=engine)
+        return cls.from_config(cfg, unprotected_ports=unprotected_ports, replay_window=replay_window, esn=esn,
+                               engine=engine, port_macs=port_macs, lookaside_runner=lookaside_runner)
+
+    @classmethod
+    def from_cfg_file(cls, path: str | os.PathLike[str], *, engine: str = "library", **options: Any) -> Gateway:
+        """Like ``from_cfg_text`` with the file's text; read errors are ConfigErrors naming the file."""
+        return cls.from_config(load_cfg(path, engine=engine), engine=engine, **options)
+
+    @classmethod
+    def from_config(cls, cfg: Config, *, unprotected_ports: frozenset[int] = frozenset({0}),
+                    replay_window: int = 0, esn: bool = False, engine: str = "library",
+                    port_macs: dict[int, bytes] | None = None,
+                    lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs) -> Gateway:
+        """Build tables, ESP SAs (algorithm support is checked here) and the datapath."""
         if replay_window < 0:
             raise ValueError(f"replay_window must be >= 0, got {replay_window}")
-        cfg = parse_cfg(text, source, engine=engine)
         tables = build_tables(cfg, port_macs=port_macs)
         esp_engine = Engine(engine)
         esp_sas = {
@@ -59,12 +72,6 @@ class Gateway:
                                   lookaside_runner=lookaside_runner)
         datapath = Datapath(cfg, tables, ESP_OPS, esp_sas, options)
         return cls(cfg, tables, datapath, frozenset(unprotected_ports))
-
-    @classmethod
-    def from_cfg_file(cls, path: str | os.PathLike[str], **options: Any) -> Gateway:
-        """Like ``from_cfg_text`` with the file's text; errors name the file."""
-        p = Path(path)
-        return cls.from_cfg_text(p.read_text(encoding="utf-8", errors="surrogateescape"), str(p), **options)
 
     def process(self, port: int, frames: list[bytes]) -> dict[int, list[bytes]]:
         """Receive ``frames`` on ``port``; return the frames sent per port (ready lookaside
