@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from gateway_ref.esp.sa import EspSa
 
 _I = struct.Struct(">I").pack
-_OUT4 = struct.Struct("!6H").pack  # ver/ihl+tos, total, id, flags/frag, ttl/proto, checksum
-_OUT6 = struct.Struct("!IHBB").pack  # ver/tc/flow, payload length, next header, hop limit
+# ver/ihl+tos, total, id, flags/frag, ttl/proto, checksum, addresses, ESP header
+_OUT4 = struct.Struct("!6H8s8s").pack
+_OUT6 = struct.Struct("!IHBB32s").pack  # ver/tc/flow, payload length, next hdr, hop limit, addresses
+_II = struct.Struct(">II").pack
 _UDP = struct.Struct("!HHHH").pack
 _new = object.__new__
 _TTL = 64
@@ -56,7 +58,7 @@ def _make_prepare(sa: EspSa, transport: bool) -> Prepare:
     seq_max = M32 if library and not p.esn else M64
     esn = p.esn
     dec_ttl = not library and not transport
-    spi_b = _I(p.spi)
+    spi = p.spi
     seal, make_iv = tr.seal, tr.make_iv
     amask = p.align - 1
     inner_nh = ipv4.PROTO_IPIP if p.inner_family is Family.IPV4 else ipv4.PROTO_IPV6
@@ -84,7 +86,7 @@ def _make_prepare(sa: EspSa, transport: bool) -> Prepare:
         op = _new(CryptoOp)
         op.sa = sa
         op.fn = seal
-        op.hdr = spi_b + _I(seq & M32)
+        op.hdr = _II(spi, seq & M32)
         op.hi = _I(seq >> 32) if esn else b""
         op.iv = make_iv(seq)
         op.data = data
@@ -130,13 +132,13 @@ def _tunnel4_finish(sa: EspSa) -> Finish:
         ident = op.seq & 0xFFFF if library else 0
         s = base + tos + tot + ident
         s = (s & 0xFFFF) + (s >> 16)
-        s = (s & 0xFFFF) + (s >> 16)
+        s += s >> 16
         rt.packets += 1
         rt.bytes += len(l3)
-        outer = _OUT4(0x4500 | tos, tot, ident, 0, ttlproto, ~s & 0xFFFF) + addrs
         if udp_encap:
-            outer += _UDP(port, port, tot - 20, 0)
-        return outer + op.hdr + op.iv + ct
+            return (_OUT4(0x4500 | tos, tot, ident, 0, ttlproto, ~s & 0xFFFF, addrs, _UDP(port, port, tot - 20, 0))
+                    + op.hdr + op.iv + ct)
+        return _OUT4(0x4500 | tos, tot, ident, 0, ttlproto, ~s & 0xFFFF, addrs, op.hdr) + op.iv + ct
     return finish
 
 
@@ -164,7 +166,7 @@ def _tunnel6_finish(sa: EspSa) -> Finish:
         if udp_encap:
             csum = udp.checksum6(src, dst, _UDP(port, port, plen, 0) + esp)
             esp = _UDP(port, port, plen, csum) + esp
-        return _OUT6(0x60000000 | (tc << 20), plen, nh, _TTL) + addrs + esp
+        return _OUT6(0x60000000 | (tc << 20), plen, nh, _TTL, addrs) + esp
     return finish
 
 
