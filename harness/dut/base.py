@@ -1,0 +1,50 @@
+"""The DUT protocol the suites drive: configure with cfg text, send frames to DUT ports,
+collect what the DUT emitted on each port, read its drop counters when it has any."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence, runtime_checkable
+
+
+class DutUnavailable(Exception):
+    """The DUT cannot run here (missing privileges, tool or lab file); tests skip with this text."""
+
+
+@dataclass(frozen=True)
+class DutOptions:
+    """secgw-like gateway options (``-u``, ``-w``, ``-e``, ``--engine``)."""
+
+    unprotected_ports: frozenset[int] = frozenset({0})
+    replay_window: int = 0
+    esn: bool = False
+    engine: str = "library"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReceivedFrame:
+    """A frame the DUT emitted on ``port``; ``ts_ns`` is a receive timestamp (0 offline)."""
+
+    port: int
+    ts_ns: int
+    frame: bytes
+
+
+@runtime_checkable
+class Dut(Protocol):
+    name: str
+
+    def configure(self, cfg_text: str, options: DutOptions) -> None:
+        """(Re)start the device with this cfg; raises ValueError with the DUT's message on a bad cfg."""
+
+    def send(self, port: int, frames: Sequence[bytes]) -> None:
+        """Offer frames to DUT port ``port`` (as if they arrived on its wire), in order."""
+
+    def collect(self) -> list[ReceivedFrame]:
+        """Everything the DUT emitted since the last collect, in emission order per port."""
+
+    def counters(self) -> dict | None:
+        """The DUT's counters (``drops`` by reason name, ``rx``/``tx``/``dropped``), or None if it has none."""
+
+    def close(self) -> None:
+        """Stop the device and release its resources."""
