@@ -11,7 +11,7 @@ holds in ``basis``:
 
 IMIX is the "simple IMIX" 7:4:1 of 64/570/1518-byte frames (FD.io CSIT, TRex); the
 per-packet order is the 12-packet cycle of a smooth weighted round robin over (64:7, 570:4,
-1518:1), i.e. 64 570 64 64 570 64 1518 64 570 64 64 570, repeated.
+1518:1), i.e. 64 570 64 64 570 64 1518 64 570 64 570 64, repeated.
 """
 from __future__ import annotations
 
