@@ -39,6 +39,7 @@ class Received:
     spi: int | None = None  # SA the frame arrived on (ESP on a known SA), None when clear
     esp: Any = None  # the codec's decoded ESP view, when decrypted
     clear_l3: bytes | None = None  # the clear (or decrypted inner) L3 packet
+    esp_seq: int | None = None  # full sequence number (ESN high bits inferred)
 
 
 class Unexpected(enum.Enum):

@@ -44,14 +44,16 @@ class EspInvariants:
 
     ``first_seq`` maps SPI to the sequence number its first packet must carry (1 unless the SA
     was configured with an ESN start); ``check_iv`` maps SPI to False for SAs whose cipher has
-    no IV (NULL).
+    no IV (NULL); ``iv_requirement`` names the rule a repeat breaks (G4 for counter modes and
+    AEAD, G6 for CBC).
     """
 
     def __init__(self, profile: str, first_seq: dict[int, int] | None = None,
-                 check_iv: dict[int, bool] | None = None) -> None:
+                 check_iv: dict[int, bool] | None = None, iv_requirement: dict[int, str] | None = None) -> None:
         self._profile = profile
         self._first = first_seq or {}
         self._check_iv = check_iv or {}
+        self._iv_req = iv_requirement or {}
         self._sas: dict[int, _SaTrack] = {}
         self.findings: list[Finding] = []
 
@@ -72,13 +74,13 @@ class EspInvariants:
             self.findings.append(make_finding(
                 "E3", self._profile, ref, "esp.seq", track.last + 1, seq,
                 detail=f"SPI {spi:#x}: previous packet carried {track.last}"))
-        track.last = seq if track.last is None else max(seq, track.last)
+        track.last = seq
         track.packets += 1
         if iv and self._check_iv.get(spi, True):
             if iv in track.ivs:
                 track.iv_reuses += 1
                 self.findings.append(make_finding(
-                    "G4", self._profile, ref, "esp.iv", "an IV not used before on this SA", iv.hex(),
+                    self._iv_req.get(spi, "G4"), self._profile, ref, "esp.iv", "an IV not used before on this SA", iv.hex(),
                     detail=f"SPI {spi:#x}: IV repeated"))
             else:
                 track.ivs.add(iv)

@@ -61,7 +61,7 @@ class Profile:
     outer_ttl: int | None  # expected outer IPv4 TTL, None = any non-zero
     outer_hop_limit: int | None  # expected outer IPv6 hop limit, None = any non-zero
     outer_flow_label: int | None  # None = not checked
-    outer_requirement: str  # requirement id for the profile-specific outer fields
+    outer_requirements: tuple[tuple[str, str], ...]  # outer field -> requirement id it follows
     copy_dscp: bool
     copy_ecn: bool
     ecn_decap: EcnDecapRule
@@ -73,14 +73,22 @@ class Profile:
     no_rules_pass: bool  # an empty SP table for family+direction means pass-through
     port_selector: PortSelector
 
+    def outer_requirement(self, field_name: str) -> str:
+        """The requirement id an outer-header field is judged by under this profile."""
+        return dict(self.outer_requirements).get(field_name, "A6")
+
     def replace(self, **changes: object) -> "Profile":
         return dataclasses.replace(self, **changes)
 
 
+_SECGW_OUTER = (("ident", "SG-OUTER-ID"), ("df", "SG-OUTER-DF"), ("ttl", "SG-OUTER-TTL"),
+                ("hop_limit", "SG-HOPLIMIT"), ("flow_label", "SG-FLOWLABEL"), ("dscp", "SG-TOS-COPY"),
+                ("ecn", "SG-TOS-COPY"))
+
 SECGW_LIBRARY = Profile(
     name="secgw-library", inner_ttl=TtlRule.KEEP, ttl_requirement="SG-TTL-LIB",
     outer_id=OuterIdRule.SEQ_LOW16, outer_df=0, outer_ttl=64, outer_hop_limit=64,
-    outer_flow_label=0, outer_requirement="SG-OUTER-ID", copy_dscp=True, copy_ecn=True,
+    outer_flow_label=0, outer_requirements=_SECGW_OUTER, copy_dscp=True, copy_ecn=True,
     ecn_decap=EcnDecapRule.SECGW, ecn_requirement="SG-ECN-DECAP", replay_edge=ReplayEdge.RFC4303,
     anti_replay=True, esn_supported=True, check_next_header=True, no_rules_pass=True,
     port_selector=PortSelector.FIXED_OFFSET,
@@ -94,7 +102,7 @@ SECGW_LEGACY = SECGW_LIBRARY.replace(
 RFC_STRICT = Profile(
     name="rfc-strict", inner_ttl=TtlRule.DEC_ON_FORWARD, ttl_requirement="A7",
     outer_id=OuterIdRule.ANY, outer_df=None, outer_ttl=None, outer_hop_limit=None,
-    outer_flow_label=None, outer_requirement="A6", copy_dscp=True, copy_ecn=True,
+    outer_flow_label=None, outer_requirements=(("ecn", "A8"),), copy_dscp=True, copy_ecn=True,
     ecn_decap=EcnDecapRule.RFC6040, ecn_requirement="A8", replay_edge=ReplayEdge.RFC4303,
     anti_replay=True, esn_supported=True, check_next_header=True, no_rules_pass=False,
     port_selector=PortSelector.L4_PARSE,

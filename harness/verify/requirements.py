@@ -56,6 +56,7 @@ _ALL: tuple[Requirement, ...] = (
     _r("E16", _4303, "3.3.4", M, "outbound fragmentation happens after ESP"),
     _r("E17", _4303, "3.4.2", M, "an unknown SPI means discard and audit"),
     _r("E18", _4303, "3.2, 5", M, "integrity-only ESP is supported; NULL/NULL is not a valid SA"),
+    _r("ESP-NH", _4303, "2.6", M, "next header names the payload: 4/41 in tunnel mode, the original protocol in transport"),
     _r("E19", _4303, "3.4", M, "packets too short for header, IV and ICV are dropped"),
     # Architecture, RFC 4301 (ECN per RFC 6040)
     _r("A1", _4301, "4.4.1, 5", M, "every packet passes the SPD: PROTECT, BYPASS or DISCARD"),
@@ -115,6 +116,8 @@ _ALL: tuple[Requirement, ...] = (
     _r("R-IP-VALID", "RFC 1812", "5.2.2", M, "a router drops packets whose IP header is not valid"),
     # correlation (not RFC rules: a packet was lost, duplicated or not expected)
     _r("X-DELIVERY", "harness", "verify", M, "every packet expected to leave the DUT leaves it exactly once"),
+    _r("X-INTACT", "RFC 4303", "3.3, 3.4", M,
+       "the inner packet is carried byte for byte, apart from the profile's TTL and ECN rules"),
     _r("X-UNEXPECTED", "harness", "verify", M, "the DUT emits no packet that was not expected"),
 )
 

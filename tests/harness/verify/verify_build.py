@@ -101,3 +101,27 @@ def esp_in(inner: bytes, seq: int, sa: EspSaSpec = IN4, *, outer_tos: int | None
 
 def sent(port: int, l3: bytes, stream: int = 1, seq: int = 0) -> Sent:
     return Sent(stream, seq, port, eth(port, l3))
+
+
+def encrypt_frame(e, *, seq: int | None = None, l2: bytes | None = None, **encode_kw) -> bytes:
+    """What a correct DUT emits for the Encrypt expectation ``e`` (codec-built)."""
+    o = e.outer
+    outer = OuterFields(tos=encode_kw.pop("tos", None), ttl=encode_kw.pop("ttl", o.ttl or 64),
+                        ident=encode_kw.pop("ident", o.ident or 0), df=encode_kw.pop("df", bool(o.df)),
+                        flow_label=encode_kw.pop("flow_label", o.flow_label or 0))
+    etype = b"\x08\x00" if o.version == 4 else b"\x86\xdd"
+    head = l2 if l2 is not None else e.eth_dst + e.eth_src + etype
+    inner = encode_kw.pop("inner", e.inner)
+    return head + EspEncoder(e.spec).encode(inner, e.seq if seq is None else seq, outer=outer, **encode_kw)
+
+
+def dut_output(exps) -> dict[int, list[tuple[int, bytes]]]:
+    """The captures of a perfect DUT: every delivering expectation's frame on its port."""
+    from harness.verify.expectations import Decrypt, Encrypt, ForwardClear
+    out: dict[int, list[tuple[int, bytes]]] = {0: [], 1: []}
+    for i, e in enumerate(exps):
+        if isinstance(e, Encrypt):
+            out[e.port].append((i, encrypt_frame(e)))
+        elif isinstance(e, (Decrypt, ForwardClear)):
+            out[e.port].append((i, e.frame))
+    return out

@@ -1,0 +1,88 @@
+"""Reduce received frames to ``Received`` records: parse, open ESP on known SAs, find the
+signature.
+
+Frames leaving the DUT as ESP are decrypted with the scenario's outbound SAs (the SAs the DUT
+encrypts with). ESN high bits are inferred per SA from the highest sequence seen so far
+(RFC 4303 Appendix A2 with a half-space window), so a run that crosses 2^32 still decodes.
+"""
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping, Sequence
+
+from harness.codec.esp_decode import EspDecoder
+from harness.scenario.model import SecurityAssociation
+from harness.stream.signature import find_signature
+from harness.verify.correlate import Received
+from harness.verify.replay import infer_esn
+
+_ESP = 50
+_HALF = 1 << 31
+_EXT = frozenset((0, 43, 44, 60, 51))
+
+
+def esp_offset(l3: bytes) -> int | None:
+    """Offset of the ESP header in an IP packet, or None when it does not carry ESP."""
+    if not l3:
+        return None
+    version = l3[0] >> 4
+    if version == 4:
+        if len(l3) < 20:
+            return None
+        return (l3[0] & 0xF) * 4 if l3[9] == _ESP else None
+    if version != 6 or len(l3) < 40:
+        return None
+    nh, off = l3[6], 40
+    while nh in _EXT:
+        if len(l3) < off + 8:
+            return None
+        length = 8 if nh == 44 else (l3[off + 1] + 2) * 4 if nh == 51 else (l3[off + 1] + 1) * 8
+        nh, off = l3[off], off + length
+    return off if nh == _ESP else None
+
+
+def ip_length(l3: bytes) -> int:
+    """The IP packet's own length (Ethernet padding excluded); len(l3) when unreadable."""
+    if len(l3) >= 4 and l3[0] >> 4 == 4:
+        return min(len(l3), (l3[2] << 8) | l3[3])
+    if len(l3) >= 6 and l3[0] >> 4 == 6:
+        return min(len(l3), 40 + ((l3[4] << 8) | l3[5]))
+    return len(l3)
+
+
+class Observer:
+    """Turns frames from the DUT into ``Received`` records, one decoder per outbound SA."""
+
+    def __init__(self, out_sas: Sequence[SecurityAssociation]) -> None:
+        self._decoders = {sa.spi: EspDecoder(sa.spec) for sa in out_sas}
+        self._esn = {sa.spi: sa.spec.esn for sa in out_sas}
+        self._top: dict[int, int] = {sa.spi: max(sa.esn_start, 1) - 1 for sa in out_sas}
+
+    def observe(self, port: int, index: int, ts_ns: int, frame: bytes) -> Received:
+        if len(frame) < 14 or frame[12:14] not in (b"\x08\x00", b"\x86\xdd"):
+            return Received(port, index, ts_ns, frame, None)
+        l3 = frame[14:]
+        off = esp_offset(l3)
+        if off is None:
+            sig = find_signature(l3)
+            key = None if sig is None else (sig.stream_id, sig.seq)
+            return Received(port, index, ts_ns, frame, key, clear_l3=l3[:ip_length(l3)])
+        if len(l3) < off + 8:
+            return Received(port, index, ts_ns, frame, None)
+        spi, seq_low = struct.unpack_from("!II", l3, off)
+        decoder = self._decoders.get(spi)
+        if decoder is None:
+            return Received(port, index, ts_ns, frame, None, spi=spi)
+        full = seq_low
+        if self._esn[spi]:
+            full = infer_esn(self._top[spi], _HALF, seq_low)
+            self._top[spi] = max(self._top[spi], full)
+        decoded = decoder.decode(l3, seq_high=full >> 32)
+        sig = find_signature(decoded.inner) if decoded.icv_ok else None
+        key = None if sig is None else (sig.stream_id, sig.seq)
+        return Received(port, index, ts_ns, frame, key, spi=spi, esp=decoded,
+                        clear_l3=decoded.inner, esp_seq=full)
+
+    def observe_all(self, received: Mapping[int, Sequence[tuple[int, bytes]]]) -> list[Received]:
+        return [self.observe(port, i, ts, frame)
+                for port, frames in sorted(received.items()) for i, (ts, frame) in enumerate(frames)]

@@ -1,0 +1,179 @@
+"""``verify``: from a scenario, what was sent and what came back, to a verdict.
+
+Expectations (``expect``) are matched with the received frames by signature (``correlate``);
+each matched frame is checked byte by byte (``checks_*``), egress ESP streams feed the
+long-run invariants, frames that should not exist and packets that never arrived become
+findings, and, when the DUT's drop counters are given, the expected drops per reason are
+compared with them (RFC 4301 §4.4 / §5.2 audit, A14).
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness.scenario.model import Direction
+from harness.scenario.scenario import Scenario
+from harness.verify.checks_esp import check_esp, icv_requirement
+from harness.verify.checks_inner import compare_l3
+from harness.verify.checks_outer import check_l2, check_outer
+from harness.verify.correlate import Delivery, Received, Unexpected, correlate
+from harness.verify.expect import expect
+from harness.verify.expectations import Decrypt, Drop, Encrypt, Expectation, ForwardClear, FrameKey
+from harness.verify.findings import Finding, PacketRef, Severity, make_finding
+from harness.verify.invariants import EspInvariants
+from harness.verify.observe import Observer
+from harness.verify.profiles import Profile
+from harness.verify.report import VerifyResult
+
+Captures = Mapping[int, Sequence[tuple[int, bytes]]]  # port -> [(timestamp_ns, frame)]
+
+
+def _ref(rx: Received) -> PacketRef:
+    stream, seq = rx.key if rx.key is not None else (None, None)
+    return PacketRef(rx.port, rx.index, stream, seq)
+
+
+def _delivery(e: Expectation) -> Delivery | None:
+    if isinstance(e, Encrypt):
+        return Delivery(e.port, e.spec.spi)
+    if isinstance(e, Decrypt):
+        return Delivery(e.port, e.spi)
+    if isinstance(e, ForwardClear):
+        return Delivery(e.port)
+    return None
+
+
+def _by_key(exps: Sequence[Expectation]) -> tuple[dict[FrameKey, Delivery | None], dict[FrameKey, Expectation],
+                                                  dict[FrameKey, Drop]]:
+    """Per key: its delivery, the delivering expectation, and a drop expectation if any (a
+    replayed packet shares its key with the original)."""
+    deliveries: dict[FrameKey, Delivery | None] = {}
+    delivering: dict[FrameKey, Expectation] = {}
+    drops: dict[FrameKey, Drop] = {}
+    for e in exps:
+        if e.key is None:
+            continue
+        d = _delivery(e)
+        if d is not None and e.key not in delivering:
+            delivering[e.key] = e
+            deliveries[e.key] = d
+        elif d is None:
+            drops.setdefault(e.key, e)  # type: ignore[arg-type]
+            deliveries.setdefault(e.key, None)
+    return deliveries, delivering, drops
+
+
+def check_match(exp: Expectation, rx: Received, profile: Profile) -> list[Finding]:
+    """All byte-level checks of one received frame against what it should be."""
+    ref = _ref(rx)
+    if isinstance(exp, Encrypt):
+        if rx.esp is None:
+            return [make_finding("A1", profile.name, ref, "protection", f"ESP on SPI {exp.spec.spi:#x}",
+                                 "clear", frame=rx.frame, detail="the policy says protect")]
+        out = check_l2(rx.frame, exp.eth_dst, exp.eth_src, profile, ref)
+        out += check_outer(exp, rx.frame, profile, ref)
+        esp = check_esp(exp, rx.spi, rx.esp, profile, ref, rx.frame)
+        out += esp
+        if rx.esp.icv_ok and not esp:
+            out += compare_l3(exp.inner, rx.esp.inner, profile, ref, what="inner", frame=rx.frame)
+        return out
+    assert isinstance(exp, (Decrypt, ForwardClear))
+    if rx.esp is not None or rx.clear_l3 is None:
+        return [make_finding("A1", profile.name, ref, "protection", "clear", f"ESP SPI {rx.spi:#x}",
+                             frame=rx.frame)]
+    out = check_l2(rx.frame, exp.frame[0:6], exp.frame[6:12], profile, ref)
+    return out + compare_l3(exp.frame[14:], rx.clear_l3, profile, ref, what="ip", frame=rx.frame)
+
+
+def _unexpected_findings(corr, drops: Mapping[FrameKey, Drop], scenario: Scenario,
+                         profile: Profile) -> list[Finding]:
+    out = []
+    for rx, why in corr.unexpected:
+        ref = _ref(rx)
+        drop = drops.get(rx.key) if rx.key is not None else None
+        sa = scenario.sa(Direction.OUT, rx.spi) if rx.esp is not None else None
+        if sa is not None and not rx.esp.icv_ok:
+            out.append(make_finding(icv_requirement(sa.spec), profile.name, ref, "esp.icv", "valid ICV",
+                                    rx.esp.icv.hex(), frame=rx.frame, detail=sa.spec.algorithm_label))
+        elif why in (Unexpected.SHOULD_BE_DROPPED, Unexpected.DUPLICATE) and drop is not None:
+            out.append(make_finding(drop.requirement, profile.name, ref, "delivery", f"drop ({drop.reason.value})",
+                                    f"forwarded on port {rx.port}", detail=drop.detail, frame=rx.frame))
+        elif why is Unexpected.NO_SIGNATURE:
+            out.append(make_finding("X-UNEXPECTED", profile.name, ref, "frame", "no frame", "frame without signature",
+                                    severity=Severity.WARN, frame=rx.frame))
+        else:
+            out.append(make_finding("X-DELIVERY" if why is not Unexpected.UNKNOWN_SIGNATURE else "X-UNEXPECTED",
+                                    profile.name, ref, "delivery", "no such frame", why.value, frame=rx.frame))
+    return out
+
+
+def _lost_findings(corr, delivering: Mapping[FrameKey, Expectation], profile: Profile) -> list[Finding]:
+    out = []
+    for key in corr.lost:
+        exp = delivering[key]
+        out.append(make_finding("X-DELIVERY", profile.name, PacketRef(None, None, key[0], key[1]), "delivery",
+                                f"{type(exp).__name__} on port {exp.port}", "not received",  # type: ignore[union-attr]
+                                detail=f"sent packet #{exp.index}"))
+    return out
+
+
+def _counter_findings(expected_drops: Counter, dut_counters: Mapping[str, int], profile: Profile) -> list[Finding]:
+    out = []
+    for reason in sorted(set(expected_drops) | {k for k, v in dut_counters.items() if v}):
+        exp, obs = expected_drops.get(reason, 0), dut_counters.get(reason, 0)
+        if exp != obs:
+            out.append(make_finding("A14", profile.name, PacketRef(), f"counter.{reason}", exp, obs))
+    return out
+
+
+def _invariants(scenario: Scenario, rxs: Sequence[Received], profile: Profile) -> EspInvariants:
+    out_sas = [sa for sa in scenario.sas if sa.direction is Direction.OUT]
+    inv = EspInvariants(profile.name, first_seq={sa.spi: max(sa.esn_start, 1) for sa in out_sas},
+                        iv_requirement={sa.spi: "G6" if (sa.spec.cipher or "").endswith("cbc") else "G4"
+                                        for sa in out_sas})
+    for rx in rxs:
+        if rx.esp is not None and rx.esp_seq is not None:
+            inv.observe(rx.spi, rx.esp_seq, rx.esp.iv, _ref(rx))
+    return inv
+
+
+def _exercised(exps: Sequence[Expectation], profile: Profile) -> frozenset[str]:
+    ids: set[str] = set()
+    for e in exps:
+        if isinstance(e, Drop):
+            ids.add(e.requirement)
+        elif isinstance(e, Encrypt):
+            ids |= {"A1", "A6", "E1", "E2", "E3", "E10", "E11", "ESP-NH", "X-INTACT", "SG-L2",
+                    icv_requirement(e.spec), profile.ttl_requirement}
+        else:
+            ids |= {"A1", "SG-L2", "X-INTACT", profile.ttl_requirement}
+            if isinstance(e, Decrypt):
+                ids |= {"E9", profile.ecn_requirement}
+    return frozenset(ids)
+
+
+def verify(scenario: Scenario, sent: Sequence[Any], received: Captures, profile: Profile, *,
+           dut_counters: Mapping[str, int] | None = None) -> VerifyResult:
+    """Judge a run: ``sent`` are the stream's SentPacket records in send order, ``received``
+    maps each DUT port to its captured (timestamp_ns, frame) list."""
+    exps = expect(scenario, sent, profile)
+    deliveries, delivering, drops = _by_key(exps)
+    observer = Observer([sa for sa in scenario.sas if sa.direction is Direction.OUT])
+    rxs = observer.observe_all(received)
+    corr = correlate(deliveries, rxs)
+    findings: list[Finding] = []
+    for key, rx in corr.matches.items():
+        findings += check_match(delivering[key], rx, profile)
+    inv = _invariants(scenario, rxs, profile)
+    findings += inv.findings
+    findings += _unexpected_findings(corr, drops, scenario, profile)
+    findings += _lost_findings(corr, delivering, profile)
+    dropped = Counter(e.reason.value for e in exps if isinstance(e, Drop))
+    if dut_counters is not None:
+        findings += _counter_findings(dropped, dut_counters, profile)
+    kinds: dict[str, int] = defaultdict(int)
+    for e in exps:
+        kinds[type(e).__name__] += 1
+    return VerifyResult(profile.name, tuple(findings), corr, dict(kinds), dict(dropped), inv.stats(),
+                        _exercised(exps, profile))
