@@ -100,7 +100,9 @@ class AeadTransform:
         return cipher.decryptor().update(ct)
 
 
-def _mac_function(info: AuthInfo, key: bytes) -> Callable[[bytes], bytes]:
+def mac_function(info: AuthInfo, key: bytes) -> Callable[[bytes], bytes]:
+    """Truncated ICV function (HMAC per RFC 2104 with the RFC 2404/4868 truncation, or
+    AES-XCBC-MAC-96); NULL gives an empty ICV."""
     n = info.icv_len
     if info.kind is AuthKind.HMAC:
         name = info.hash_name
@@ -124,7 +126,7 @@ class CipherAuthTransform:
             self._nonce = cipher_key[-cipher.salt_len:]
         elif cipher.mode is CipherMode.CBC:
             self._alg = _block_algorithm(cipher.primitive, cipher_key)
-        self._mac = _mac_function(auth, auth_key)
+        self._mac = mac_function(auth, auth_key)
 
     def _cipher(self, iv: bytes) -> Cipher:
         if self.mode is CipherMode.CTR:
