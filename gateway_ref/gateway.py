@@ -68,8 +68,7 @@ class Gateway:
                                                 replay_window=replay_window, esn=esn, engine=esp_engine)
             for rule in cfg.sa
         }
-        options = DatapathOptions(frozenset(unprotected_ports), legacy=esp_engine is Engine.LEGACY,
-                                  lookaside_runner=lookaside_runner)
+        options = DatapathOptions(frozenset(unprotected_ports), lookaside_runner=lookaside_runner)
         datapath = Datapath(cfg, tables, ESP_OPS, esp_sas, options)
         return cls(cfg, tables, datapath, frozenset(unprotected_ports))
 

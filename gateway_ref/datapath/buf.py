@@ -36,10 +36,9 @@ class SaCtx:
     """Runtime view of one SA: rule, ESP state (``esp``), placement, counters."""
 
     __slots__ = ("rule", "esp", "placement", "outbound", "key", "spi", "outer_family", "port_id",
-                 "src", "dst", "unsupported", "packets", "bytes", "drops")
+                 "src", "dst", "packets", "bytes", "drops")
 
-    def __init__(self, rule: SaRule, esp: Any, placement: Placement, inner_family: Family,
-                 unsupported: bool = False) -> None:
+    def __init__(self, rule: SaRule, esp: Any, placement: Placement, inner_family: Family) -> None:
         self.rule = rule
         self.esp = esp
         self.placement = placement
@@ -55,7 +54,6 @@ class SaCtx:
         self.port_id = rule.port_id if rule.port_id is not None else -1
         self.src = rule.src.packed if rule.src is not None else None
         self.dst = rule.dst.packed if rule.dst is not None else None
-        self.unsupported = unsupported  # e.g. cpu-crypto under the legacy engine: drop
         self.packets = 0
         self.bytes = 0
         self.drops = 0

@@ -7,7 +7,7 @@ the SA's endpoints. Nexts: ``esp-decrypt``; ``crypto-lookaside`` for lookaside-p
 
 ``esp-decrypt``: prepare (length checks, anti-replay pre-check). Nexts: ``crypto-cpu``
 (cpu-crypto, and inline SAs the port could not take), ``crypto-lookaside`` (no-offload);
-drops prepare's reasons (REPLAY, ESP_TRUNCATED, ...) and UNSUPPORTED_ALGORITHM.
+drops prepare's reasons (REPLAY, ESP_TRUNCATED, ...).
 
 ``esp-decrypt-post``: finish in arrival order (ICV result, replay re-check and window advance,
 padding and next-header checks, decap). Nexts: ``spd-in``; drops finish's reasons. Counts
@@ -87,10 +87,6 @@ class EspDecrypt(Node):
         cpu, look, drops, prepare = out["crypto-cpu"].append, out["crypto-lookaside"].append, out["drop"], self.prepare
         for buf in bufs:
             sa = buf.sa
-            if sa.unsupported:  # type: ignore[union-attr]
-                sa.drops += 1  # type: ignore[union-attr]
-                drop_to(drops, buf, DropReason.UNSUPPORTED_ALGORITHM, self.name)
-                continue
             op = prepare(sa.esp, buf.data)  # type: ignore[union-attr]
             if type(op) is DropReason:
                 sa.drops += 1  # type: ignore[union-attr]

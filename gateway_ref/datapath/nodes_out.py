@@ -9,7 +9,7 @@ inline-protocol -> ``route`` (the TX port does all of ESP). Counters: per-policy
 
 ``esp-encrypt``: prepares the op (sequence number, headers, padding). Nexts: ``crypto-cpu``
 (cpu-crypto), ``crypto-lookaside`` (no-offload), ``route`` (inline-crypto: the TX port runs
-the op); drops whatever prepare returns (SEQUENCE_EXHAUSTED, ...) and UNSUPPORTED_ALGORITHM.
+the op); drops whatever prepare returns (SEQUENCE_EXHAUSTED, ...).
 
 ``esp-encrypt-post``: finishes ops in the order received (the outer packet), sets the outer
 family. Nexts: ``route``; drops finish's reasons. Counts per-SA packets and inner bytes.
@@ -90,10 +90,6 @@ class EspEncrypt(Node):
         drops, prepare = out["drop"], self.prepare
         for buf in bufs:
             sa = buf.sa
-            if sa.unsupported:  # type: ignore[union-attr]
-                sa.drops += 1  # type: ignore[union-attr]
-                drop_to(drops, buf, DropReason.UNSUPPORTED_ALGORITHM, self.name)
-                continue
             op = prepare(sa.esp, buf.data)  # type: ignore[union-attr]
             if type(op) is DropReason:
                 sa.drops += 1  # type: ignore[union-attr]

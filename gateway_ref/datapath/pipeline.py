@@ -11,6 +11,11 @@ Per SA the ``type`` picks the wiring (``crypto.placement``): cpu-crypto runs ops
 ``crypto-cpu``; no-offload hands bursts to the lookaside engine thread and finishes them on a
 later ``poll``/``flush``; inline types have the emulated ports run crypto at RX/TX; protocol
 offloads run all of ESP in their executor. The ESP code is the same for every placement.
+
+One visible difference, by design: burst placements run the replay pre-check for a whole burst
+before any packet's finish, protocol offloads go packet by packet. So a corrupted copy of a
+packet accepted earlier in the same burst counts as ``icv-failed`` in the former and as
+``replay`` in the latter; either way it is dropped and counted once.
 """
 from __future__ import annotations
 
@@ -38,7 +43,6 @@ _PROTOCOL_TYPES = (OffloadType.INLINE_PROTOCOL, OffloadType.LOOKASIDE_PROTOCOL)
 @dataclass(frozen=True)
 class DatapathOptions:
     unprotected_ports: frozenset[int]
-    legacy: bool = False  # legacy engine: cpu-crypto SAs drop their packets (secgw 1.3)
     lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs
 
 
@@ -49,7 +53,7 @@ class Datapath:
                  options: DatapathOptions) -> None:
         self.counters = Counters()
         self.unprotected = options.unprotected_ports
-        self.sas_out, self.sas_in = _sa_contexts(cfg, esp_sas, options.legacy)
+        self.sas_out, self.sas_in = _sa_contexts(cfg, esp_sas)
         self.all_sas = sorted([*self.sas_out.values(), *self.sas_in.values()], key=lambda s: (not s.outbound, s.spi))
         natt = any(r.udp_encap and r.type in _PROTOCOL_TYPES for r in cfg.sa)
         needs_engine = any(s.placement in (Placement.LOOKASIDE, Placement.LOOKASIDE_PROTOCOL) for s in self.all_sas)
@@ -104,14 +108,12 @@ class Datapath:
             self.engine.close()
 
 
-def _sa_contexts(cfg: Config, esp_sas: dict[tuple[Direction, int], Any],
-                 legacy: bool) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
+def _sa_contexts(cfg: Config, esp_sas: dict[tuple[Direction, int], Any]) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
     out: dict[int, SaCtx] = {}
     inb: dict[int, SaCtx] = {}
     for rule in cfg.sa:
         key = (rule.direction, rule.spi)
         placement = placement_for(rule.type)
-        ctx = SaCtx(rule, esp_sas[key], placement, cfg.sa_inner_family[key],
-                    unsupported=legacy and placement is Placement.CPU)
+        ctx = SaCtx(rule, esp_sas[key], placement, cfg.sa_inner_family[key])
         (out if rule.direction is Direction.OUT else inb)[rule.spi] = ctx
     return out, inb
