@@ -62,6 +62,8 @@ def locate_esp(l3: bytes, v6: bool) -> tuple[int, int, int] | DropReason:
     if nh == ipv4.PROTO_UDP:
         if off + udp.HEADER_LEN > n:
             return DropReason.ESP_TRUNCATED
+        if udp.NATT_PORT not in udp.ports(l3, off):
+            return DropReason.MALFORMED_IP  # plain UDP, not RFC 3948 encapsulation
         kind = udp.natt_kind(l3[off + udp.HEADER_LEN:])
         if kind is not udp.NattKind.ESP:
             return _NATT_DROPS[kind]
