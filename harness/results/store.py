@@ -64,3 +64,16 @@ def find_run(results_dir: Path, run_id: str) -> RunRecord:
     if not path.is_file():
         raise RecordError(f"{results_dir}: no run {run_id!r}")
     return load_run(path)
+
+
+HISTORY_FILE = "history.sqlite"
+
+
+def save_run(record: RunRecord, results_dir: Path) -> Path:
+    """What a run calls at its end: JSON + Parquet files, and the run added to the history."""
+    from harness.results.history import History  # noqa: PLC0415 - keeps store importable alone
+
+    path = write_run(record, results_dir)
+    with History(Path(results_dir) / HISTORY_FILE) as history:
+        history.add(record)
+    return path
