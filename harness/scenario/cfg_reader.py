@@ -111,6 +111,14 @@ class _Cursor:
         except ValueError:
             raise self.fail(f"{what} must be an address/prefix", tok) from None
 
+    def address(self, what: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+        """A plain address; a ``/len`` suffix is stripped and ignored, as secgw does for sa."""
+        tok = self.next(what)
+        try:
+            return ipaddress.ip_address(tok.split("/", 1)[0])
+        except ValueError:
+            raise self.fail(f"{what} must be an address", tok) from None
+
     def key(self, what: str) -> bytes:
         tok = self.next(what)
         parts = tok.split(":")
@@ -193,7 +201,7 @@ def _read_sa_option(cur: _Cursor, draft: _SaDraft, tok: str) -> None:
     elif tok in ("src", "dst"):
         if "mode" not in draft.fields:
             raise cur.fail(f"{tok} before mode (secgw ignores it there)", tok)
-        addr = cur.prefix(tok).network_address
+        addr = cur.address(tok)
         if draft.outer is None or addr.version != draft.outer.value:
             raise cur.fail(f"{tok} address does not fit the mode", str(addr))
         draft.fields[f"tunnel_{tok}"] = addr
