@@ -13,8 +13,8 @@ written first in the file wins (a stable sort), which makes results reproducible
 No match returns None: the caller applies default deny. A table with no rules at all is never
 built (``Tables.spd`` returns None, secgw's pass-through quirk).
 
-Lookups go through a bounded dict cache keyed by the bytes that matter (proto, addresses,
-ports); when it fills up it is cleared, which keeps the worst case a linear scan.
+Lookups go through a bounded dict cache keyed by (proto byte, address and port bytes); when it
+fills up it is cleared, which keeps the worst case a linear scan.
 """
 from __future__ import annotations
 
@@ -32,13 +32,8 @@ class _Layout:
     addr_offset: int  # src, then dst, then sport, dport: contiguous in both families
     addr_len: int
 
-    @property
-    def key_len(self) -> int:
-        return 1 + 2 * self.addr_len + 4
-
 
 _LAYOUTS = {Family.IPV4: _Layout(9, 12, 4), Family.IPV6: _Layout(6, 8, 16)}
-_MISS = object()
 
 
 @dataclass(frozen=True)
@@ -66,34 +61,34 @@ class Spd:
         self.rules: tuple[SpRule, ...] = tuple(sorted(rules, key=lambda r: -r.priority))
         self._compiled = tuple(_compile(r) for r in self.rules)
         layout = _LAYOUTS[family]
-        self._proto = slice(layout.proto_offset, layout.proto_offset + 1)
-        self._rest = slice(layout.addr_offset, layout.addr_offset + 2 * layout.addr_len + 4)
+        self._proto_at = layout.proto_offset
+        self._rest_from = layout.addr_offset
+        self._rest_to = self._min_len = layout.addr_offset + 2 * layout.addr_len + 4
         self._addr_len = layout.addr_len
-        self._key_len = layout.key_len
-        self._cache: dict[bytes, SpRule | None] = {}
+        self._cache: dict[tuple[int, bytes], SpRule | None] = {}
         self._cache_size = cache_size
 
     def lookup(self, l3: bytes) -> SpRule | None:
         """The winning rule for the IP packet ``l3`` (starting at its IP header), or None."""
-        key = l3[self._proto] + l3[self._rest]
-        if len(key) != self._key_len:
-            key = key.ljust(self._key_len, b"\0")
-        hit = self._cache.get(key, _MISS)
-        if hit is not _MISS:
-            return hit  # type: ignore[return-value]
-        result = self._scan(key)
+        if len(l3) < self._min_len:
+            l3 = l3.ljust(self._min_len, b"\0")
+        key = (l3[self._proto_at], l3[self._rest_from:self._rest_to])
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        result = self._scan(*key)
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
         self._cache[key] = result
         return result
 
-    def _scan(self, key: bytes) -> SpRule | None:
+    def _scan(self, proto: int, rest: bytes) -> SpRule | None:
         n = self._addr_len
-        proto = key[0]
-        src = int.from_bytes(key[1:1 + n], "big")
-        dst = int.from_bytes(key[1 + n:1 + 2 * n], "big")
-        sport = int.from_bytes(key[1 + 2 * n:3 + 2 * n], "big")
-        dport = int.from_bytes(key[3 + 2 * n:5 + 2 * n], "big")
+        src = int.from_bytes(rest[:n], "big")
+        dst = int.from_bytes(rest[n:2 * n], "big")
+        sport = int.from_bytes(rest[2 * n:2 * n + 2], "big")
+        dport = int.from_bytes(rest[2 * n + 2:2 * n + 4], "big")
         for c in self._compiled:
             if ((proto & c.proto_mask) == c.proto_value
                     and (src & c.src_mask) == c.src_net
