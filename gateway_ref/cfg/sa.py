@@ -15,7 +15,7 @@ Deliberate deviations (secgw silently misbehaves, we refuse with an error):
 SPI above 2^32-1 or not all digits (secgw wraps through atoi); a direction other than
 ``in``/``out`` (secgw treats it as ``out``); key bytes that are not 1-2 hex digits (secgw reads
 0); a ``flow-direction`` on an SA whose final type is an offload type; ``aes-gmac`` with a
-cipher other than ``null``; a ``type`` given twice. A tunnel SA without ``src``/``dst`` keeps
+cipher other than ``null``. A tunnel SA without ``src``/``dst`` keeps
 secgw's 0.0.0.0/:: default but is warned about.
 """
 from __future__ import annotations
