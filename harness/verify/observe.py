@@ -10,9 +10,11 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping, Sequence
 
-from harness.codec.esp_decode import EspDecoder
+from typing import NamedTuple
+
+from harness.codec.esp_decode import EspDecoded, EspDecoder
 from harness.scenario.model import SecurityAssociation
-from harness.stream.signature import find_signature
+from harness.stream.signature import find_signature, unpack_signature
 from harness.verify.correlate import Received
 from harness.verify.replay import infer_esn
 
@@ -50,6 +52,31 @@ def ip_length(l3: bytes) -> int:
     return len(l3)
 
 
+class OpenedEsp(NamedTuple):
+    """The lean view of an egress ESP packet: header fields, IV, ICV and the authenticated
+    plaintext (inner ‖ padding ‖ pad length ‖ next header). The codec's full ``EspDecoded``
+    (trailer parsed, problems named) is computed only when a check needs it."""
+
+    spi: int
+    seq: int
+    iv: bytes
+    icv: bytes
+    icv_ok: bool
+    plaintext: bytes
+    l3: bytes
+    seq_high: int
+
+
+def _signature_key(inner: bytes) -> tuple[int, int] | None:
+    """Signature at the usual place (IPv4 without options + UDP: offset 28), else searched."""
+    if len(inner) >= 52 and inner[0] == 0x45 and inner[9] == 17:
+        sig = unpack_signature(inner, 28)
+        if sig is not None:
+            return sig.stream_id, sig.seq
+    sig = find_signature(inner)
+    return None if sig is None else (sig.stream_id, sig.seq)
+
+
 class Observer:
     """Turns frames from the DUT into ``Received`` records, one decoder per outbound SA."""
 
@@ -57,6 +84,15 @@ class Observer:
         self._decoders = {sa.spi: EspDecoder(sa.spec) for sa in out_sas}
         self._esn = {sa.spi: sa.spec.esn for sa in out_sas}
         self._top: dict[int, int] = {sa.spi: max(sa.esn_start, 1) - 1 for sa in out_sas}
+        self._lens = {sa.spi: (self._decoders[sa.spi].transform.iv_len, self._decoders[sa.spi].transform.icv_len)
+                      for sa in out_sas}
+
+    def transform(self, spi: int):  # noqa: ANN201 - the codec's EspTransform protocol
+        return self._decoders[spi].transform
+
+    def full_decode(self, opened: OpenedEsp) -> EspDecoded:
+        """The codec's complete decode of an opened packet (trailer parsed, problems named)."""
+        return self._decoders[opened.spi].decode(opened.l3, seq_high=opened.seq_high)
 
     def observe(self, port: int, index: int, ts_ns: int, frame: bytes) -> Received:
         if len(frame) < 14 or frame[12:14] not in (b"\x08\x00", b"\x86\xdd"):
@@ -77,11 +113,21 @@ class Observer:
         if self._esn[spi]:
             full = infer_esn(self._top[spi], _HALF, seq_low)
             self._top[spi] = max(self._top[spi], full)
-        decoded = decoder.decode(l3, seq_high=full >> 32)
-        sig = find_signature(decoded.inner) if decoded.icv_ok else None
-        key = None if sig is None else (sig.stream_id, sig.seq)
-        return Received(port, index, ts_ns, frame, key, spi=spi, esp=decoded,
-                        clear_l3=decoded.inner, esp_seq=full)
+        opened = self._open(decoder, spi, l3, off, full)
+        key = _signature_key(opened.plaintext) if opened.icv_ok else None
+        return Received(port, index, ts_ns, frame, key, spi=spi, esp=opened, esp_seq=full)
+
+    def _open(self, decoder: EspDecoder, spi: int, l3: bytes, off: int, full: int) -> OpenedEsp:
+        iv_len, icv_len = self._lens[spi]
+        end = ip_length(l3)
+        ct_off = off + 8 + iv_len
+        if end - icv_len < ct_off:
+            return OpenedEsp(spi, full, b"", b"", False, b"", l3, full >> 32)
+        hdr8 = l3[off:off + 8]
+        iv, icv = l3[off + 8:ct_off], l3[end - icv_len:end]
+        seq_hi = struct.pack("!I", full >> 32) if self._esn[spi] else b""
+        ok, pt = decoder.transform.open(hdr8, seq_hi, iv, l3[ct_off:end - icv_len], icv)
+        return OpenedEsp(spi, full, iv, icv, ok, pt, l3[:end], full >> 32)
 
     def observe_all(self, received: Mapping[int, Sequence[tuple[int, bytes]]]) -> list[Received]:
         return [self.observe(port, i, ts, frame)

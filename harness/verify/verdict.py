@@ -14,9 +14,8 @@ from typing import Any
 
 from harness.scenario.model import Direction
 from harness.scenario.scenario import Scenario
-from harness.verify.checks_esp import check_esp, icv_requirement
-from harness.verify.checks_inner import compare_l3
-from harness.verify.checks_outer import check_l2, check_outer
+from harness.verify.checks import PacketChecker, ref_of
+from harness.verify.checks_esp import icv_requirement
 from harness.verify.correlate import Delivery, Received, Unexpected, correlate
 from harness.verify.expect import expect
 from harness.verify.expectations import Decrypt, Drop, Encrypt, Expectation, ForwardClear, FrameKey
@@ -27,11 +26,6 @@ from harness.verify.profiles import Profile
 from harness.verify.report import VerifyResult
 
 Captures = Mapping[int, Sequence[tuple[int, bytes]]]  # port -> [(timestamp_ns, frame)]
-
-
-def _ref(rx: Received) -> PacketRef:
-    stream, seq = rx.key if rx.key is not None else (None, None)
-    return PacketRef(rx.port, rx.index, stream, seq)
 
 
 def _delivery(e: Expectation) -> Delivery | None:
@@ -64,33 +58,11 @@ def _by_key(exps: Sequence[Expectation]) -> tuple[dict[FrameKey, Delivery | None
     return deliveries, delivering, drops
 
 
-def check_match(exp: Expectation, rx: Received, profile: Profile) -> list[Finding]:
-    """All byte-level checks of one received frame against what it should be."""
-    ref = _ref(rx)
-    if isinstance(exp, Encrypt):
-        if rx.esp is None:
-            return [make_finding("A1", profile.name, ref, "protection", f"ESP on SPI {exp.spec.spi:#x}",
-                                 "clear", frame=rx.frame, detail="the policy says protect")]
-        out = check_l2(rx.frame, exp.eth_dst, exp.eth_src, profile, ref)
-        out += check_outer(exp, rx.frame, profile, ref)
-        esp = check_esp(exp, rx.spi, rx.esp, profile, ref, rx.frame)
-        out += esp
-        if rx.esp.icv_ok and not esp:
-            out += compare_l3(exp.inner, rx.esp.inner, profile, ref, what="inner", frame=rx.frame)
-        return out
-    assert isinstance(exp, (Decrypt, ForwardClear))
-    if rx.esp is not None or rx.clear_l3 is None:
-        return [make_finding("A1", profile.name, ref, "protection", "clear", f"ESP SPI {rx.spi:#x}",
-                             frame=rx.frame)]
-    out = check_l2(rx.frame, exp.frame[0:6], exp.frame[6:12], profile, ref)
-    return out + compare_l3(exp.frame[14:], rx.clear_l3, profile, ref, what="ip", frame=rx.frame)
-
-
 def _unexpected_findings(corr, drops: Mapping[FrameKey, Drop], scenario: Scenario,
                          profile: Profile) -> list[Finding]:
     out = []
     for rx, why in corr.unexpected:
-        ref = _ref(rx)
+        ref = ref_of(rx)
         drop = drops.get(rx.key) if rx.key is not None else None
         sa = scenario.sa(Direction.OUT, rx.spi) if rx.esp is not None else None
         if sa is not None and not rx.esp.icv_ok:
@@ -134,7 +106,7 @@ def _invariants(scenario: Scenario, rxs: Sequence[Received], profile: Profile) -
                                         for sa in out_sas})
     for rx in rxs:
         if rx.esp is not None and rx.esp_seq is not None:
-            inv.observe(rx.spi, rx.esp_seq, rx.esp.iv, _ref(rx))
+            inv.observe(rx.spi, rx.esp_seq, rx.esp.iv, ref_of(rx))
     return inv
 
 
@@ -163,8 +135,9 @@ def verify(scenario: Scenario, sent: Sequence[Any], received: Captures, profile:
     rxs = observer.observe_all(received)
     corr = correlate(deliveries, rxs)
     findings: list[Finding] = []
+    checker = PacketChecker(profile, observer)
     for key, rx in corr.matches.items():
-        findings += check_match(delivering[key], rx, profile)
+        findings += checker.check(delivering[key], rx)
     inv = _invariants(scenario, rxs, profile)
     findings += inv.findings
     findings += _unexpected_findings(corr, drops, scenario, profile)
