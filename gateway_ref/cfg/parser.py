@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from gateway_ref.cfg.crosscheck import cross_check
-from gateway_ref.cfg.engine import Engine, engine_from_name
+from gateway_ref.cfg.engine import engine_from_name
 from gateway_ref.cfg.errors import ConfigError, ConfigWarning, SourcePos
 from gateway_ref.cfg.flow import parse_flow
 from gateway_ref.cfg.lexer import lex

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from gateway_ref.cfg import load_cfg, parse_cfg
-from gateway_ref.cfg.records import Direction, Family, SaMode
+from gateway_ref.cfg.records import Family, SaMode
 from gateway_ref.tables import Lpm, build_tables, format_tables
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
