@@ -9,12 +9,17 @@ tcpreplay as an optional fast sender (``tcpreplay``).
 May import: the standard library and ``harness.topo`` (to open sockets inside a namespace).
 Never imports ``gateway_ref``.
 """
+from harness.io.afpacket import AfPacketConfig, AfPacketPort, RxMode, TxMode
 from harness.io.memory import MemoryPort
 from harness.io.pcap import PcapError, decode_pcap, encode_pcap, read_pcap, write_pcap
 from harness.io.pcapport import PcapPort
 from harness.io.port import Captured, Port, PortError, PortStats, SendResult, StopReason
 
 __all__ = [
+    "AfPacketConfig",
+    "AfPacketPort",
+    "RxMode",
+    "TxMode",
     "Captured",
     "MemoryPort",
     "PcapError",

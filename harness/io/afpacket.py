@@ -6,8 +6,9 @@ frame), both with PACKET_QDISC_BYPASS by default. RX: ``RxMode.RING`` (TPACKET_V
 (``harness.topo.call_in_netns``) and then used from the calling thread.
 
 TX timestamps: each burst records CLOCK_REALTIME just before it is handed to the kernel
-(``SendResult.bursts``); SO_TIMESTAMPING TX software stamps are not used (see the README of
-this package's report: per-frame error-queue reads would halve the send rate).
+(``SendResult.bursts``; with ``burst=1`` that is one stamp per frame, which is how
+bench_io.py measures one-way latency). SO_TIMESTAMPING TX software stamps are not
+implemented: they would need an error-queue read per frame on the send path.
 """
 from __future__ import annotations
 
@@ -94,15 +95,17 @@ class AfPacketPort:
 
     def _send_each(self, frames: Sequence[bytes], start: int, stop: int) -> int:
         send = self._sock.send
-        i = start
+        done = 0
         try:
-            for i in range(start, stop):
-                send(frames[i])
+            for frame in frames[start:stop]:  # iterating a slice beats indexing per frame
+                send(frame)
+                done += 1
         except OSError as exc:
             if exc.errno in _RETRY_ERRNOS:
-                return i - start
+                return done
+            i = start + done
             raise PortError(f"{self.name}: frame {i} ({len(frames[i])} bytes): {exc}") from exc
-        return stop - start
+        return done
 
     def _send_ring(self, frames: Sequence[bytes], start: int, stop: int) -> int:
         assert self._ring is not None

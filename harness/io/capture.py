@@ -22,6 +22,7 @@ from harness.io.port import Captured
 from harness.io.rxring import RxRingV3
 
 POLL_MS = 50
+TIMESTAMP_SETTLE_S = 0.02
 DEFAULT_MAX_FRAMES = 4_000_000
 DEFAULT_MAX_DURATION_S = 600.0
 _TIMESPEC = struct.Struct("qq")
@@ -116,6 +117,9 @@ class RecvCapture:
         except OSError:
             self._sock.close()
             raise
+        # The kernel turns RX stamping on through deferred work (net_enable_timestamp);
+        # until it runs, frames carry no stamp and recvmsg stamps them late, at read time.
+        time.sleep(TIMESTAMP_SETTLE_S)
         self._buf = bytearray(snaplen)
         self._frames: list[Captured] = []
         self._max_frames = max_frames
