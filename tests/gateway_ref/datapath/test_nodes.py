@@ -163,3 +163,15 @@ def test_mac_addresses_come_from_port_macs_and_neigh(make_gw) -> None:
     out = run_all(gw, 1, [frame(udp("198.18.1.5", "198.19.100.7"))])
     assert _eth(out[0][0]) == ("02:aa:bb:cc:dd:00", PORT0_NEIGH)
     assert gw.counters()["ports"] == {"0": {"rx": 0, "tx": 1}, "1": {"rx": 1, "tx": 0}}
+
+
+def test_nat_t_esp_in_udp_4500_is_decrypted_by_a_udp_encap_protocol_sa(make_gw) -> None:
+    from scapy.layers.ipsec import SecurityAssociation
+    from test_fuzz import NATT_SA
+    gw = make_gw(cfg_text() + NATT_SA)
+    peer = SecurityAssociation(ESP, spi=2009, crypt_algo="AES-GCM", crypt_key=bytes([0x33] * 20), auth_algo="NULL",
+                               tunnel_header=IP(src=PEER4, dst=GW4), nat_t_header=UDP(sport=4500, dport=4500))
+    inner = udp("198.19.9.7", "198.18.1.5")
+    out = run_all(gw, 0, [frame(peer.encrypt(inner, seq_num=1, iv=bytes(7) + b"\x01"), PORT0_NEIGH)])
+    assert Ether(out[1][0]).payload.original == bytes(inner)
+    assert gw.counters()["sa"]["in/2009"]["packets"] == 1

@@ -2,6 +2,7 @@
 Also: the lookaside engine runs on another thread and its ops complete after process() returns."""
 from __future__ import annotations
 
+import functools
 import threading
 
 import pytest
@@ -26,6 +27,7 @@ FLOWS_IN = [(2001, "198.19.1.7", "198.18.1.5"), (2002, "198.19.2.7", "198.18.2.5
             (2005, "2001:2:0:6::7", "2001:2:0:5::5")]
 
 
+@functools.cache
 def _traffic() -> list[tuple[int, list[bytes]]]:
     """Bursts (port, frames): outbound mixes, inbound ESP with a duplicate, a replayed old
     packet, a corrupted ICV and a wrong-SA packet, plus clear packets on both sides."""
