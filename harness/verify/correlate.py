@@ -15,7 +15,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 FrameKey = tuple[int, int]  # (stream id, per-stream sequence)
 
@@ -29,8 +29,9 @@ class Delivery:
     sa: int | None = None
 
 
-@dataclass(frozen=True)
-class Received:
+class Received(NamedTuple):
+    """One frame from the DUT (a NamedTuple: one is built per received packet)."""
+
     port: int
     index: int  # position in that port's capture
     ts_ns: int

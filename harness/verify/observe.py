@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from harness.codec.esp_decode import EspDecoded, EspDecoder
 from harness.scenario.model import SecurityAssociation
-from harness.stream.signature import find_signature, unpack_signature
+from harness.stream.signature import MAGIC, VERSION, find_signature
 from harness.verify.correlate import Received
 from harness.verify.replay import infer_esn
 
@@ -67,12 +67,15 @@ class OpenedEsp(NamedTuple):
     seq_high: int
 
 
+_SIG_HEAD = struct.Struct("!4sBxHQ")  # magic, version, (flags), stream id, seq: signature.py layout
+
+
 def _signature_key(inner: bytes) -> tuple[int, int] | None:
     """Signature at the usual place (IPv4 without options + UDP: offset 28), else searched."""
     if len(inner) >= 52 and inner[0] == 0x45 and inner[9] == 17:
-        sig = unpack_signature(inner, 28)
-        if sig is not None:
-            return sig.stream_id, sig.seq
+        magic, version, stream, seq = _SIG_HEAD.unpack_from(inner, 28)
+        if magic == MAGIC and version == VERSION:
+            return stream, seq
     sig = find_signature(inner)
     return None if sig is None else (sig.stream_id, sig.seq)
 
