@@ -28,7 +28,7 @@ def render(fig: Figure, fmt: str = "png") -> bytes:
     if fmt not in ("png", "svg"):
         raise ValueError(f"image format must be 'png' or 'svg', got {fmt!r}")
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=100, bbox_inches="tight")
+    fig.savefig(buf, format=fmt, dpi=80)
     plt.close(fig)
     return buf.getvalue()
 
@@ -44,7 +44,7 @@ def _series(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 def throughput_vs_frame_size(metrics: pd.DataFrame, link_l1_bps: float | None = None,
                              metric: str = "pdr", fmt: str = "png") -> bytes:
     """Two panels: ``<metric>_pps`` and ``<metric>_clear_l1_gbps`` against clear frame size."""
-    fig, (ax_pps, ax_bps) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax_pps, ax_bps) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     pps = metrics[(metrics.metric == f"{metric}_pps") & (metrics.frame_size != "imix")]
     gbps = metrics[(metrics.metric == f"{metric}_clear_l1_gbps") & (metrics.frame_size != "imix")]
     for ax, df, unit in ((ax_pps, pps, "pps"), (ax_bps, gbps, "Gbit/s (L1)")):
@@ -71,9 +71,9 @@ def _label(h: HistogramRecord, keys: Sequence[str]) -> str:
     return " ".join(f"{k}={params[k]}" for k in keys if k in params) or h.name
 
 
-def latency_cdf(hists: Sequence[HistogramRecord], label_keys: Sequence[str] = ("frame_size", "load_fraction"),
+def latency_cdf(hists: Sequence[HistogramRecord], label_keys: Sequence[str] = ("frame_size", "sa_type", "load_fraction"),
                 fmt: str = "png") -> bytes:
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     for h in hists:
         counts = np.asarray(h.counts, dtype=float)
         if counts.sum() == 0:
@@ -90,7 +90,7 @@ def latency_cdf(hists: Sequence[HistogramRecord], label_keys: Sequence[str] = ("
 
 
 def latency_histogram(hist: HistogramRecord, fmt: str = "png") -> bytes:
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     edges = np.asarray(hist.edges)
     ax.bar(edges[:-1], hist.counts, width=np.diff(edges), align="edge", edgecolor="black", linewidth=0.3)
     ax.set_xscale("log")
@@ -106,7 +106,7 @@ PLACEMENT_PANELS = (("pdr_pps", "PDR (pps)"), ("latency_p50_ns", "latency p50 (n
 
 def placement_bars(metrics: pd.DataFrame, load_fraction: float = 0.5, fmt: str = "png") -> bytes:
     """Lookaside vs inline (any SA types present): one panel per metric, bars per frame size."""
-    fig, axes = plt.subplots(1, len(PLACEMENT_PANELS), figsize=(14, 4))
+    fig, axes = plt.subplots(1, len(PLACEMENT_PANELS), figsize=(14, 4), layout="constrained")
     for ax, (name, title) in zip(axes, PLACEMENT_PANELS):
         sub = metrics[metrics.metric == name]
         if "load_fraction" in sub.columns and name != "pdr_pps":
@@ -115,6 +115,8 @@ def placement_bars(metrics: pd.DataFrame, load_fraction: float = 0.5, fmt: str =
             ax.set_title(f"{title}\n(no data)")
             continue
         grid = sub.pivot_table(index="frame_size", columns="sa_type", values="value", aggfunc="median")
+        if "clear_frame_bytes" in sub.columns:  # 64b before 512b, not string order
+            grid = grid.reindex(sub.sort_values("clear_frame_bytes").frame_size.unique())
         grid.plot.bar(ax=ax, rot=0)
         ax.set_title(title)
         ax.set_xlabel("frame size")
@@ -125,7 +127,7 @@ def placement_bars(metrics: pd.DataFrame, load_fraction: float = 0.5, fmt: str =
 
 def trend(series: pd.DataFrame, metric: str, unit: str, fmt: str = "png") -> bytes:
     """``series`` has ``created_utc`` and ``value`` (``History.trend`` output)."""
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
     ax.plot(pd.to_datetime(series["created_utc"]), series["value"], marker="o")
     ax.set_ylabel(f"{metric} ({unit})")
     ax.set_title(f"Trend: {metric}")
