@@ -15,7 +15,7 @@ from harness.codec.esp_decode import EspDecoder
 from harness.codec.esp_encode import EspEncoder
 from harness.codec.spec import EspSaSpec
 
-VECTORS_PATH = Path("/work/shared/vectors/dpdk-esp-vectors.json")
+VECTORS_PATH = Path(__file__).resolve().parents[3] / "testsuites" / "data" / "vectors" / "dpdk-esp-vectors.json"
 if not VECTORS_PATH.exists():  # the shared file lives outside the repository
     pytest.skip(f"{VECTORS_PATH} not present", allow_module_level=True)
 VECTORS = json.loads(VECTORS_PATH.read_text())["vectors"]
