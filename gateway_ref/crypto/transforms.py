@@ -3,13 +3,14 @@
 A ``Transform`` is built once per SA from ``cryptography`` objects and exposes three callables
 that ESP uses per packet:
 
-* ``seal(hdr, seq_hi, iv, plain) -> ciphertext || ICV``
-* ``open(hdr, seq_hi, iv, ciphertext || ICV) -> plain`` or ``None`` when the ICV is wrong
+* ``seal(x, plain, aad) -> ciphertext || ICV``
+* ``open(x, ciphertext || ICV, aad) -> plain``, raising when the ICV is wrong
 * ``make_iv(seq) -> IV`` (the sender's IV for sequence number SEQ)
 
-``hdr`` is the 8-byte ESP header (SPI || low 32 bits of the sequence) and ``seq_hi`` the high 32
-bits (4 bytes) when the SA uses ESN, else ignored. ``seal``/``open`` touch no shared mutable
-state, so a lookaside worker thread may call them.
+``x`` is ``transform.salt || IV`` (the AEAD nonce; just the IV for other ciphers) and ``aad`` is
+SPI || seq_lo, or SPI || seq_hi || seq_lo with ESN (``esp_aad``). For AEADs ``seal``/``open`` are
+the library object's own ``encrypt``/``decrypt``. They touch no shared mutable state, so a
+lookaside worker thread may call them.
 
 AEAD nonces and AAD: RFC 4106 §4-5 (GCM), RFC 4309 §4-5 (CCM, 3-byte salt as secgw), RFC 7634
 §2-3 (ChaCha20-Poly1305), RFC 4543 §3 (GMAC). Ciphers: RFC 3602 (AES-CBC), RFC 3686 (AES-CTR),
@@ -23,11 +24,11 @@ per SA, and what secgw effectively puts on the wire when it CBC-encrypts the cou
 from __future__ import annotations
 
 from gateway_ref.crypto.transforms_aead import build_aead, build_gmac
-from gateway_ref.crypto.transforms_base import Transform, TransformError
+from gateway_ref.crypto.transforms_base import Transform, TransformError, esp_aad
 from gateway_ref.crypto.transforms_composed import build_composed
 from gateway_ref.proto.algorithms import AEADS, AUTHS, CIPHERS, Algorithm
 
-__all__ = ["Transform", "TransformError", "algorithms_of", "build_transform"]
+__all__ = ["Transform", "TransformError", "algorithms_of", "build_transform", "esp_aad"]
 
 
 def algorithms_of(cipher: str | None, auth: str | None, aead: str | None) -> tuple[Algorithm, ...]:
@@ -52,11 +53,11 @@ def build_transform(cipher: str | None, cipher_key: bytes, auth: str | None, aut
             raise TransformError(f"{algo.keyword}: key must be {algo.key_len} bytes, got {len(key)}")
     try:
         if aead is not None:
-            return build_aead(algos[0], aead_key, esn)
+            return build_aead(algos[0], aead_key)
         if auth == "aes-gmac":
             if cipher != "null":
                 raise TransformError("aes-gmac authenticates only: use it with cipher_algo null (RFC 4543)")
-            return build_gmac(AUTHS[auth], auth_key, esn)
+            return build_gmac(AUTHS[auth], auth_key)
         return build_composed(algos[0], cipher_key, algos[1], auth_key, esn)
     except TransformError:
         raise

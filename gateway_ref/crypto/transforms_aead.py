@@ -9,7 +9,6 @@ The cryptography AEAD objects are built once and are safe to share between threa
 """
 from __future__ import annotations
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20Poly1305
 
 from gateway_ref.crypto.transforms_base import SEQ_IV, Transform
@@ -17,64 +16,38 @@ from gateway_ref.proto.algorithms import Algorithm
 
 
 def _aead_object(keyword: str, key: bytes) -> AESGCM | AESCCM | ChaCha20Poly1305:
-    if keyword.endswith("-gcm") or keyword == "aes-gmac":
+    if keyword.endswith("-gcm"):
         return AESGCM(key)
     if keyword.endswith("-ccm"):
         return AESCCM(key, tag_length=16)
     return ChaCha20Poly1305(key)
 
 
-def build_aead(algo: Algorithm, cfg_key: bytes, esn: bool) -> Transform:
+def build_aead(algo: Algorithm, cfg_key: bytes) -> Transform:
     klen = algo.key_len - algo.salt_len
     key, salt = cfg_key[:klen], cfg_key[klen:]
     if algo.keyword.endswith("-ccm"):
         salt = salt[:3]
     obj = _aead_object(algo.keyword, key)
-    enc, dec = obj.encrypt, obj.decrypt
-
-    if esn:
-        def seal(hdr: bytes, hi: bytes, iv: bytes, plain: bytes) -> bytes:
-            return enc(salt + iv, plain, hdr[:4] + hi + hdr[4:])
-
-        def open_(hdr: bytes, hi: bytes, iv: bytes, data: bytes) -> bytes | None:
-            try:
-                return dec(salt + iv, data, hdr[:4] + hi + hdr[4:])
-            except InvalidTag:
-                return None
-    else:
-        def seal(hdr: bytes, hi: bytes, iv: bytes, plain: bytes) -> bytes:
-            return enc(salt + iv, plain, hdr)
-
-        def open_(hdr: bytes, hi: bytes, iv: bytes, data: bytes) -> bytes | None:
-            try:
-                return dec(salt + iv, data, hdr)
-            except InvalidTag:
-                return None
-
-    seal(bytes(8), bytes(4), bytes(algo.iv_len), b"")  # fail at SA creation if unsupported
-    return Transform(algo.keyword, algo.iv_len, algo.icv_len, seal, open_, SEQ_IV)
+    obj.encrypt(salt + bytes(algo.iv_len), b"", b"")  # fail at SA creation if unsupported
+    return Transform(algo.keyword, algo.iv_len, algo.icv_len, salt, obj.encrypt, obj.decrypt, SEQ_IV)
 
 
-def build_gmac(algo: Algorithm, cfg_key: bytes, esn: bool) -> Transform:
+def build_gmac(algo: Algorithm, cfg_key: bytes) -> Transform:
     klen = algo.key_len - algo.salt_len
     key, salt = cfg_key[:klen], cfg_key[klen:]
     obj = AESGCM(key)
     enc, dec = obj.encrypt, obj.decrypt
     icv_len = algo.icv_len
+    n = len(salt)
 
-    def aad(hdr: bytes, hi: bytes) -> bytes:
-        return hdr[:4] + hi + hdr[4:] if esn else hdr
+    def seal(x: bytes, plain: bytes, aad: bytes) -> bytes:
+        return plain + enc(x, b"", aad + x[n:] + plain)
 
-    def seal(hdr: bytes, hi: bytes, iv: bytes, plain: bytes) -> bytes:
-        return plain + enc(salt + iv, b"", aad(hdr, hi) + iv + plain)
-
-    def open_(hdr: bytes, hi: bytes, iv: bytes, data: bytes) -> bytes | None:
+    def open_(x: bytes, data: bytes, aad: bytes) -> bytes:
         plain = data[:-icv_len]
-        try:
-            dec(salt + iv, data[-icv_len:], aad(hdr, hi) + iv + plain)
-        except InvalidTag:
-            return None
+        dec(x, data[-icv_len:], aad + x[n:] + plain)  # raises InvalidTag
         return plain
 
-    seal(bytes(8), bytes(4), bytes(algo.iv_len), b"")
-    return Transform("null+aes-gmac", algo.iv_len, icv_len, seal, open_, SEQ_IV)
+    seal(salt + bytes(algo.iv_len), b"", b"")
+    return Transform("null+aes-gmac", algo.iv_len, icv_len, salt, seal, open_, SEQ_IV)

@@ -14,6 +14,7 @@ import hmac as _hmac
 import struct
 from collections.abc import Callable
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as c_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -103,24 +104,27 @@ def build_composed(calgo: Algorithm, ckey: bytes, aalgo: Algorithm, akey: bytes,
     mac = _mac(aalgo, akey)
     name = f"{calgo.keyword}+{aalgo.keyword}"
     if mac is None:
-        def seal0(hdr: bytes, hi: bytes, iv: bytes, plain: bytes) -> bytes:
+        def seal0(iv: bytes, plain: bytes, aad: bytes) -> bytes:
             return enc(iv, plain)
 
-        def open0(hdr: bytes, hi: bytes, iv: bytes, data: bytes) -> bytes | None:
+        def open0(iv: bytes, data: bytes, aad: bytes) -> bytes:
             return dec(iv, data)
-        return Transform(name, calgo.iv_len, 0, seal0, open0, make_iv)
+        return Transform(name, calgo.iv_len, 0, b"", seal0, open0, make_iv)
     n = aalgo.icv_len
     compare = _hmac.compare_digest
 
-    def seal(hdr: bytes, hi: bytes, iv: bytes, plain: bytes) -> bytes:
-        ct = enc(iv, plain)
-        return ct + mac(hdr + iv + ct + hi if esn else hdr + iv + ct)
+    def mac_input(aad: bytes, iv: bytes, ct: bytes) -> bytes:
+        # ESN: aad = SPI || hi || lo; the ICV covers SPI || lo || IV || ct || hi (RFC 4303 §2.2.1)
+        return aad[:4] + aad[8:] + iv + ct + aad[4:8] if esn else aad + iv + ct
 
-    def open_(hdr: bytes, hi: bytes, iv: bytes, data: bytes) -> bytes | None:
+    def seal(iv: bytes, plain: bytes, aad: bytes) -> bytes:
+        ct = enc(iv, plain)
+        return ct + mac(mac_input(aad, iv, ct))
+
+    def open_(iv: bytes, data: bytes, aad: bytes) -> bytes:
         ct = data[:-n]
-        want = mac(hdr + iv + ct + hi if esn else hdr + iv + ct)
-        if not compare(want, data[-n:]):
-            return None
+        if not compare(mac(mac_input(aad, iv, ct)), data[-n:]):
+            raise InvalidTag
         return dec(iv, ct)
     mac(b"")
-    return Transform(name, calgo.iv_len, n, seal, open_, make_iv)
+    return Transform(name, calgo.iv_len, n, b"", seal, open_, make_iv)

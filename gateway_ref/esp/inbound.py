@@ -79,7 +79,7 @@ def _make_prepare(sa: EspSa) -> Prepare:
     overhead = 8 + ivl + icvl
     amask = p.align - 1
     window, esn = p.replay_window, p.esn
-    open_ = tr.open
+    open_, salt = tr.open, tr.salt
     infer, acceptable = replay.infer_esn, replay.acceptable
     truncated, unknown, replayed = DropReason.ESP_TRUNCATED, DropReason.UNKNOWN_SPI, DropReason.REPLAY
 
@@ -106,9 +106,8 @@ def _make_prepare(sa: EspSa) -> Prepare:
         op = _new(CryptoOp)
         op.sa = sa
         op.fn = open_
-        op.hdr = l3[off:off + 8]
-        op.hi = _I(seq >> 32) if esn else b""
-        op.iv = l3[off + 8:off + 8 + ivl]
+        op.aad = l3[off:off + 4] + _I(seq >> 32) + l3[off + 4:off + 8] if esn else l3[off:off + 8]
+        op.x = salt + l3[off + 8:off + 8 + ivl]
         op.data = l3[off + 8 + ivl:]
         op.seq = seq
         op.l3 = l3
@@ -178,9 +177,9 @@ def _make_finish(sa: EspSa) -> Finish:
     D = DropReason
 
     def finish(op: CryptoOp) -> tuple[bytes, Family] | DropReason:
-        plain = op.out
-        if plain is None:
+        if not op.ok:
             return rt.drop(D.ICV)
+        plain = op.out
         seq = op.seq
         if window and not replay.acceptable(rt.top, rt.bitmap, seq, window):
             return rt.drop(D.REPLAY)

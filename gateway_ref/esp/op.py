@@ -12,14 +12,14 @@ from typing import Any
 class CryptoOp:
     """One packet's crypto job. Slots are filled by ``esp.outbound``/``esp.inbound``.
 
-    ``sa``: the EspSa; ``fn``: the transform's seal/open; ``hdr``: ESP header (8 bytes);
-    ``hi``: ESN high 32 bits (4 bytes, or b""); ``iv``; ``data``: plaintext (encrypt) or
-    ciphertext||ICV (decrypt); ``out``/``ok``: result; ``seq``: full 64-bit sequence number;
-    ``l3``: the packet given to prepare; ``off``/``nh_off``: ESP offset and the offset of the
-    next-header byte to rewrite (inbound).
+    ``sa``: the EspSa; ``fn``: the transform's seal/open; ``x``: salt || IV (the nonce);
+    ``data``: plaintext (encrypt) or ciphertext||ICV (decrypt); ``aad``: SPI || seq_lo, or
+    SPI || seq_hi || seq_lo with ESN; ``iv``: the wire IV (encrypt); ``out``/``ok``: result;
+    ``seq``: full 64-bit sequence number; ``l3``: the packet given to prepare; ``off``/``nh_off``
+    (inbound): where the UDP/ESP part starts and the offset of the next-header byte to rewrite.
     """
 
-    __slots__ = ("sa", "fn", "hdr", "hi", "iv", "data", "out", "ok", "seq", "l3", "off", "nh_off")
+    __slots__ = ("sa", "fn", "x", "data", "aad", "iv", "out", "ok", "seq", "l3", "off", "nh_off")
 
     sa: Any
     out: bytes | None
@@ -27,11 +27,11 @@ class CryptoOp:
 
     def run(self) -> None:
         try:
-            out = self.fn(self.hdr, self.hi, self.iv, self.data)
-        except Exception:  # the crypto library refused the input: report, never raise
-            out = None
-        self.out = out
-        self.ok = out is not None
+            self.out = self.fn(self.x, self.data, self.aad)
+            self.ok = True
+        except Exception:  # wrong ICV (InvalidTag) or input the library refused: never raise
+            self.out = None
+            self.ok = False
 
     @property
     def outbound(self) -> bool:

@@ -27,6 +27,7 @@ _I = struct.Struct(">I").pack
 _OUT4 = struct.Struct("!6H8s8s").pack
 _OUT6 = struct.Struct("!IHBB32s").pack  # ver/tc/flow, payload length, next hdr, hop limit, addresses
 _II = struct.Struct(">II").pack
+_III = struct.Struct(">III").pack
 _UDP = struct.Struct("!HHHH").pack
 _new = object.__new__
 _TTL = 64
@@ -47,6 +48,11 @@ def _dec_ttl(l3: bytes) -> bytes:
     return bytes(b)
 
 
+def _hdr(aad: bytes) -> bytes:
+    """The ESP header (SPI || seq_lo) from the AAD, which holds seq_hi in the middle with ESN."""
+    return aad[:4] + aad[8:] if len(aad) == 12 else aad
+
+
 def _words_sum(data: bytes) -> int:
     return sum(struct.unpack(f"!{len(data) // 2}H", data))
 
@@ -59,7 +65,7 @@ def _make_prepare(sa: EspSa, transport: bool) -> Prepare:
     esn = p.esn
     dec_ttl = not library and not transport
     spi = p.spi
-    seal, make_iv = tr.seal, tr.make_iv
+    seal, make_iv, salt = tr.seal, tr.make_iv, tr.salt
     amask = p.align - 1
     inner_nh = ipv4.PROTO_IPIP if p.inner_family is Family.IPV4 else ipv4.PROTO_IPV6
     trailers = esp_fmt.trailers(p.align, inner_nh)
@@ -86,9 +92,9 @@ def _make_prepare(sa: EspSa, transport: bool) -> Prepare:
         op = _new(CryptoOp)
         op.sa = sa
         op.fn = seal
-        op.hdr = _II(spi, seq & M32)
-        op.hi = _I(seq >> 32) if esn else b""
-        op.iv = make_iv(seq)
+        op.aad = _III(spi, seq >> 32, seq & M32) if esn else _II(spi, seq & M32)
+        op.iv = iv = make_iv(seq)
+        op.x = salt + iv
         op.data = data
         op.seq = seq
         op.l3 = l3
@@ -119,6 +125,7 @@ def _tunnel4_finish(sa: EspSa) -> Finish:
     fixed = 20 + (8 if p.udp_encap else 0) + esp_fmt.HEADER_LEN + p.iv_len
     inner4 = p.inner_family is Family.IPV4
     udp_encap = p.udp_encap
+    esn = p.esn
     port = udp.NATT_PORT
     failed = DropReason.UNSUPPORTED_ALGORITHM
 
@@ -137,8 +144,11 @@ def _tunnel4_finish(sa: EspSa) -> Finish:
         rt.bytes += len(l3)
         if udp_encap:
             return (_OUT4(0x4500 | tos, tot, ident, 0, ttlproto, ~s & 0xFFFF, addrs, _UDP(port, port, tot - 20, 0))
-                    + op.hdr + op.iv + ct)
-        return _OUT4(0x4500 | tos, tot, ident, 0, ttlproto, ~s & 0xFFFF, addrs, op.hdr) + op.iv + ct
+                    + _hdr(op.aad) + op.iv + ct)
+        hdr = op.aad
+        if esn:
+            hdr = hdr[:4] + hdr[8:]
+        return _OUT4(0x4500 | tos, tot, ident, 0, ttlproto, ~s & 0xFFFF, addrs, hdr) + op.iv + ct
     return finish
 
 
@@ -162,7 +172,7 @@ def _tunnel6_finish(sa: EspSa) -> Finish:
         plen = fixed + len(ct)
         rt.packets += 1
         rt.bytes += len(l3)
-        esp = op.hdr + op.iv + ct
+        esp = _hdr(op.aad) + op.iv + ct
         if udp_encap:
             csum = udp.checksum6(src, dst, _UDP(port, port, plen, 0) + esp)
             esp = _UDP(port, port, plen, csum) + esp
@@ -183,7 +193,7 @@ def _transport_finish(sa: EspSa) -> Finish:
         if ct is None:
             return rt.drop(failed)
         l3 = op.l3
-        esp = op.hdr + op.iv + ct
+        esp = _hdr(op.aad) + op.iv + ct
         if v6:
             nh_off, _, off = ipv6.walk(l3)  # type: ignore[misc]  # prepare checked it
             hdr = bytearray(l3[:off])
@@ -226,4 +236,5 @@ def prepare_with(sa: EspSa, l3: bytes, seq: int | None, iv: bytes | None) -> Any
         if len(iv) != sa.params.iv_len:
             raise ValueError(f"IV must be {sa.params.iv_len} bytes, got {len(iv)}")
         op.iv = iv
+        op.x = sa.transform.salt + iv
     return op

@@ -40,14 +40,14 @@ def _t(cipher=None, ckey=b"", auth="null", akey=b"", aead=None, akey2=b"", esn=F
 def test_aes_ctr_rfc3686_vector1() -> None:
     key = bytes.fromhex("AE6852F8121067CC4BF7A5765577F39E") + bytes.fromhex("00000030")
     tr = _t("aes-128-ctr", key)
-    ct = tr.seal(bytes(8), b"", bytes(8), b"Single block msg")
+    ct = tr.seal_packet(bytes(8), b"", bytes(8), b"Single block msg")
     assert ct.hex() == "e4095d4fb7a7b3792d6175a3261311b8"
 
 
 def test_hmac_sha256_128_rfc4868() -> None:
     key = b"\x0b" * 32  # Test Case AUTH256-1
     tr = _t("null", b"", "sha256-hmac", key)
-    data = tr.seal(b"Hi T", b"", b"", b"here")  # HMAC over "Hi There" split as header || payload
+    data = tr.seal_packet(b"Hi T", b"", b"", b"here")  # HMAC over "Hi There" split as header || payload
     assert data[4:].hex() == "198a607eb44bfbc69903a0f1cf2bbdc5"
 
 
@@ -62,8 +62,9 @@ def test_gcm_against_pycryptodome(esn: bool) -> None:
     c = AES.new(KEY16, AES.MODE_GCM, nonce=SALT + IV, mac_len=16)
     c.update(HDR[:4] + HI + HDR[4:] if esn else HDR)
     ct, tag = c.encrypt_and_digest(PLAIN)
-    assert tr.seal(HDR, HI, IV, PLAIN) == ct + tag
-    assert tr.open(HDR, HI, IV, ct + tag) == PLAIN
+    hi = HI if esn else b""
+    assert tr.seal_packet(HDR, hi, IV, PLAIN) == ct + tag
+    assert tr.open_packet(HDR, hi, IV, ct + tag) == PLAIN
 
 
 def test_ccm_uses_three_salt_bytes() -> None:
@@ -71,7 +72,7 @@ def test_ccm_uses_three_salt_bytes() -> None:
     c = AES.new(KEY16, AES.MODE_CCM, nonce=SALT[:3] + IV, mac_len=16)
     c.update(HDR)
     ct, tag = c.encrypt_and_digest(PLAIN)
-    assert tr.seal(HDR, b"", IV, PLAIN) == ct + tag
+    assert tr.seal_packet(HDR, b"", IV, PLAIN) == ct + tag
 
 
 def test_chacha20_poly1305_against_pycryptodome() -> None:
@@ -80,14 +81,14 @@ def test_chacha20_poly1305_against_pycryptodome() -> None:
     c = ChaCha20_Poly1305.new(key=key, nonce=SALT + IV)
     c.update(HDR[:4] + HI + HDR[4:])
     ct, tag = c.encrypt_and_digest(PLAIN)
-    assert tr.seal(HDR, HI, IV, PLAIN) == ct + tag
+    assert tr.seal_packet(HDR, HI, IV, PLAIN) == ct + tag
 
 
 def test_gmac_authenticates_header_iv_payload() -> None:
     tr = _t("null", b"", "aes-gmac", KEY16 + SALT)
     c = AES.new(KEY16, AES.MODE_GCM, nonce=SALT + IV, mac_len=16)
     c.update(HDR + IV + PLAIN)
-    assert tr.seal(HDR, b"", IV, PLAIN) == PLAIN + c.digest()
+    assert tr.seal_packet(HDR, b"", IV, PLAIN) == PLAIN + c.digest()
 
 
 @pytest.mark.parametrize("esn", [False, True])
@@ -97,8 +98,9 @@ def test_cbc_hmac_against_pycryptodome_and_hashlib(esn: bool) -> None:
     iv = bytes(range(16))
     ct = AES.new(KEY16, AES.MODE_CBC, iv=iv).encrypt(PLAIN)
     icv = hmac.new(akey, HDR + iv + ct + (HI if esn else b""), hashlib.sha256).digest()[:16]
-    assert tr.seal(HDR, HI, iv, PLAIN) == ct + icv
-    assert tr.open(HDR, HI, iv, ct + icv) == PLAIN
+    hi = HI if esn else b""
+    assert tr.seal_packet(HDR, hi, iv, PLAIN) == ct + icv
+    assert tr.open_packet(HDR, hi, iv, ct + icv) == PLAIN
 
 
 def test_cbc_iv_is_encrypted_counter_block() -> None:
@@ -111,9 +113,9 @@ def test_3des_and_des_against_pycryptodome() -> None:
     k3 = bytes.fromhex("0123456789abcdeffedcba987654321089abcdef01234567")
     iv = bytes(range(8))
     tr = _t("3des-cbc", k3, "sha1-hmac", bytes(20))
-    assert tr.seal(HDR, b"", iv, PLAIN)[:64] == DES3.new(k3, DES3.MODE_CBC, iv=iv).encrypt(PLAIN)
+    assert tr.seal_packet(HDR, b"", iv, PLAIN)[:64] == DES3.new(k3, DES3.MODE_CBC, iv=iv).encrypt(PLAIN)
     tr1 = _t("des-cbc", k3[:8], "sha1-hmac", bytes(20))  # run as 3DES k|k|k = single DES
-    assert tr1.seal(HDR, b"", iv, PLAIN)[:64] == DES.new(k3[:8], DES.MODE_CBC, iv=iv).encrypt(PLAIN)
+    assert tr1.seal_packet(HDR, b"", iv, PLAIN)[:64] == DES.new(k3[:8], DES.MODE_CBC, iv=iv).encrypt(PLAIN)
 
 
 ALL = ([{"aead": a} for a in AEADS]
@@ -134,15 +136,16 @@ def _build(kw: dict, esn: bool):
 def test_every_keyword_opens_what_it_seals_and_rejects_tampering(kw: dict, esn: bool) -> None:
     tr = _build(kw, esn)
     iv = tr.make_iv(9)
+    hi = HI if esn else b""
     assert len(iv) == tr.iv_len
-    sealed = tr.seal(HDR, HI, iv, PLAIN)
+    sealed = tr.seal_packet(HDR, hi, iv, PLAIN)
     assert len(sealed) == len(PLAIN) + tr.icv_len
-    assert tr.open(HDR, HI, iv, sealed) == PLAIN
+    assert tr.open_packet(HDR, hi, iv, sealed) == PLAIN
     if tr.icv_len:
-        assert tr.open(HDR, HI, iv, sealed[:-1] + bytes((sealed[-1] ^ 1,))) is None
-        assert tr.open(HDR[:4] + b"\x00\x00\x00\x08", HI, iv, sealed) is None  # seq covered
+        assert tr.open_packet(HDR, hi, iv, sealed[:-1] + bytes((sealed[-1] ^ 1,))) is None
+        assert tr.open_packet(HDR[:4] + b"\x00\x00\x00\x08", hi, iv, sealed) is None  # seq covered
         if esn:
-            assert tr.open(HDR, b"\x00\x00\x00\x02", iv, sealed) is None  # high bits covered
+            assert tr.open_packet(HDR, b"\x00\x00\x00\x02", iv, sealed) is None  # high bits covered
 
 
 def test_bad_key_length_and_combination_are_errors() -> None:
