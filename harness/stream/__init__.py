@@ -19,6 +19,7 @@ from harness.stream.builder import (
     compile_stream,
     iter_frames,
 )
+from harness.stream.policy_streams import policy_streams
 from harness.stream.rate import Rate, RateUnit
 from harness.stream.signature import Signature, find_signature, pack_signature, unpack_signature
 from harness.stream.sizes import SizeBasis, SizeKind, SizeSpec, frame_to_l3, l3_to_frame
@@ -30,5 +31,5 @@ __all__ = [
     "CompiledStream", "EspStreamSpec", "ExtKind", "HeaderTemplate", "L4Proto", "PacketKind", "PortMacs", "Rate",
     "RateUnit", "RawTemplate", "SentPacket", "Signature", "SizeBasis", "SizeKind", "SizeSpec", "StreamSpec",
     "VarField", "VarOp", "Variation", "build_frames", "build_packets", "compile_stream", "find_signature",
-    "frame_to_l3", "iter_frames", "l3_to_frame", "pack_signature", "unpack_signature",
+    "frame_to_l3", "iter_frames", "l3_to_frame", "pack_signature", "policy_streams", "unpack_signature",
 ]
