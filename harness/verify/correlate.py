@@ -75,63 +75,64 @@ class Correlation:
 
 
 def _sum(stats: Sequence[FlowStats] | Any, *, extra_unexpected: int = 0) -> FlowStats:
-    fields = ("expected", "delivered", "lost", "duplicated", "reordered", "unexpected")
-    totals = dict.fromkeys(fields, 0)
+    totals = dict.fromkeys(_FIELDS, 0)
     for s in stats:
-        for f in fields:
+        for f in _FIELDS:
             totals[f] += getattr(s, f)
     totals["unexpected"] += extra_unexpected
     return FlowStats(**totals)
 
 
-class _Counter:
-    def __init__(self) -> None:
-        self.counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+_FIELDS = ("expected", "delivered", "lost", "duplicated", "reordered", "unexpected")
+_EXPECTED, _DELIVERED, _LOST, _DUPLICATED, _REORDERED, _UNEXPECTED = range(6)
 
-    def add(self, flow: int | None, name: str, n: int = 1) -> None:
-        if flow is not None:
-            self.counts[flow][name] += n
 
-    def freeze(self) -> dict[int, FlowStats]:
-        return {k: FlowStats(**v) for k, v in sorted(self.counts.items())}
+def _rows() -> defaultdict[int | None, list[int]]:
+    return defaultdict(lambda: [0] * len(_FIELDS))
+
+
+def _freeze(rows: Mapping[int | None, list[int]]) -> dict[int, FlowStats]:
+    return {k: FlowStats(*v) for k, v in sorted((k, v) for k, v in rows.items() if k is not None)}
 
 
 def correlate(expected: Mapping[FrameKey, Delivery | None], received: Sequence[Received]) -> Correlation:
     """Match ``received`` frames (all ports) against ``expected`` (every sent key: its delivery,
     or None when it must be dropped)."""
-    streams, sas = _Counter(), _Counter()
+    streams, sas = _rows(), _rows()
     for key, delivery in expected.items():
         if delivery is not None:
-            streams.add(key[0], "expected")
-            sas.add(delivery.sa, "expected")
+            streams[key[0]][_EXPECTED] += 1
+            sas[delivery.sa][_EXPECTED] += 1
     matches: dict[FrameKey, Received] = {}
     unexpected: list[tuple[Received, Unexpected]] = []
     highest: dict[int, int] = {}
     for rx in sorted(received, key=lambda r: (r.ts_ns, r.port, r.index)):
-        reason = _classify(rx, expected, matches)
-        if reason is not None:
+        key = rx.key
+        delivery = expected.get(key) if key is not None else None
+        if delivery is None or delivery.port != rx.port or key in matches:
+            reason = _classify(rx, expected, matches)
             unexpected.append((rx, reason))
-            if rx.key is not None and rx.key in expected:
-                delivery = expected[rx.key]
-                counter = "duplicated" if reason is Unexpected.DUPLICATE else "unexpected"
-                streams.add(rx.key[0], counter)
-                sas.add(delivery.sa if delivery else rx.spi, counter)
+            if key is not None and key in expected:
+                col = _DUPLICATED if reason is Unexpected.DUPLICATE else _UNEXPECTED
+                streams[key[0]][col] += 1
+                sas[delivery.sa if delivery else rx.spi][col] += 1
             continue
-        assert rx.key is not None
-        matches[rx.key] = rx
-        delivery = expected[rx.key]
-        stream, seq = rx.key
-        streams.add(stream, "delivered")
-        sas.add(delivery.sa, "delivered")
-        if seq < highest.get(stream, -1):
-            streams.add(stream, "reordered")
-            sas.add(delivery.sa, "reordered")
-        highest[stream] = max(seq, highest.get(stream, -1))
+        matches[key] = rx
+        stream, seq = key
+        srow, arow = streams[stream], sas[delivery.sa]
+        srow[_DELIVERED] += 1
+        arow[_DELIVERED] += 1
+        top = highest.get(stream, -1)
+        if seq < top:
+            srow[_REORDERED] += 1
+            arow[_REORDERED] += 1
+        else:
+            highest[stream] = seq
     lost = tuple(k for k, d in expected.items() if d is not None and k not in matches)
     for key in lost:
-        streams.add(key[0], "lost")
-        sas.add(expected[key].sa, "lost")  # type: ignore[union-attr]
-    return Correlation(matches, tuple(unexpected), lost, streams.freeze(), sas.freeze())
+        streams[key[0]][_LOST] += 1
+        sas[expected[key].sa][_LOST] += 1  # type: ignore[union-attr]
+    return Correlation(matches, tuple(unexpected), lost, _freeze(streams), _freeze(sas))
 
 
 def _classify(rx: Received, expected: Mapping[FrameKey, Delivery | None],

@@ -11,9 +11,14 @@ order on the port): a capture that reorders would show here as a gap plus a step
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from harness.verify.findings import Finding, PacketRef, make_finding
+
+
+def _ref(ref: PacketRef | Callable[[], PacketRef]) -> PacketRef:
+    return ref if isinstance(ref, PacketRef) else ref()
 
 
 @dataclass
@@ -57,14 +62,17 @@ class EspInvariants:
         self._sas: dict[int, _SaTrack] = {}
         self.findings: list[Finding] = []
 
-    def observe(self, spi: int, seq: int, iv: bytes, ref: PacketRef) -> None:
-        """Record one egress ESP packet (``seq`` as on the wire or reconstructed with ESN)."""
+    def observe(self, spi: int, seq: int, iv: bytes, ref: PacketRef | Callable[[], PacketRef]) -> None:
+        """Record one egress ESP packet (``seq`` as on the wire or reconstructed with ESN).
+
+        ``ref`` may be a zero-argument callable: it is then called only if a finding is made.
+        """
         track = self._sas.get(spi)
         if track is None:
             track = self._sas[spi] = _SaTrack(self._first.get(spi, 1), first=seq)
             if seq != track.first_expected:
                 self.findings.append(make_finding(
-                    "E2", self._profile, ref, "esp.seq", track.first_expected, seq,
+                    "E2", self._profile, _ref(ref), "esp.seq", track.first_expected, seq,
                     detail=f"first packet seen on SPI {spi:#x}"))
         elif seq != track.last + 1:
             if seq <= track.last:
@@ -72,7 +80,7 @@ class EspInvariants:
             else:
                 track.gaps += 1
             self.findings.append(make_finding(
-                "E3", self._profile, ref, "esp.seq", track.last + 1, seq,
+                "E3", self._profile, _ref(ref), "esp.seq", track.last + 1, seq,
                 detail=f"SPI {spi:#x}: previous packet carried {track.last}"))
         track.last = seq
         track.packets += 1
@@ -80,7 +88,7 @@ class EspInvariants:
             if iv in track.ivs:
                 track.iv_reuses += 1
                 self.findings.append(make_finding(
-                    self._iv_req.get(spi, "G4"), self._profile, ref, "esp.iv", "an IV not used before on this SA", iv.hex(),
+                    self._iv_req.get(spi, "G4"), self._profile, _ref(ref), "esp.iv", "an IV not used before on this SA", iv.hex(),
                     detail=f"SPI {spi:#x}: IV repeated"))
             else:
                 track.ivs.add(iv)

@@ -45,11 +45,16 @@ def esp_offset(l3: bytes) -> int | None:
 
 def ip_length(l3: bytes) -> int:
     """The IP packet's own length (Ethernet padding excluded); len(l3) when unreadable."""
-    if len(l3) >= 4 and l3[0] >> 4 == 4:
-        return min(len(l3), (l3[2] << 8) | l3[3])
-    if len(l3) >= 6 and l3[0] >> 4 == 6:
-        return min(len(l3), 40 + ((l3[4] << 8) | l3[5]))
-    return len(l3)
+    n = len(l3)
+    if n >= 6:
+        version = l3[0] >> 4
+        if version == 4:
+            declared = (l3[2] << 8) | l3[3]
+            return declared if declared < n else n
+        if version == 6:
+            declared = 40 + ((l3[4] << 8) | l3[5])
+            return declared if declared < n else n
+    return n
 
 
 class OpenedEsp(NamedTuple):
@@ -68,14 +73,18 @@ class OpenedEsp(NamedTuple):
 
 
 _SIG_HEAD = struct.Struct("!4sBxHQ")  # magic, version, (flags), stream id, seq: signature.py layout
+_SIG_OFFSET_V4 = {17: 28, 253: 20, 254: 20}  # UDP payload; RFC 3692 experimental: right after IP
 
 
 def _signature_key(inner: bytes) -> tuple[int, int] | None:
-    """Signature at the usual place (IPv4 without options + UDP: offset 28), else searched."""
-    if len(inner) >= 52 and inner[0] == 0x45 and inner[9] == 17:
-        magic, version, stream, seq = _SIG_HEAD.unpack_from(inner, 28)
-        if magic == MAGIC and version == VERSION:
-            return stream, seq
+    """Signature at the usual place for IPv4 without options (UDP: 28, protocols 253/254: 20),
+    else searched."""
+    if len(inner) >= 44 and inner[0] == 0x45:
+        off = _SIG_OFFSET_V4.get(inner[9])
+        if off is not None and len(inner) >= off + 24:
+            magic, version, stream, seq = _SIG_HEAD.unpack_from(inner, off)
+            if magic == MAGIC and version == VERSION:
+                return stream, seq
     sig = find_signature(inner)
     return None if sig is None else (sig.stream_id, sig.seq)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from harness.scenario.model import Direction
@@ -106,7 +107,7 @@ def _invariants(scenario: Scenario, rxs: Sequence[Received], profile: Profile) -
                                         for sa in out_sas})
     for rx in rxs:
         if rx.esp is not None and rx.esp_seq is not None:
-            inv.observe(rx.spi, rx.esp_seq, rx.esp.iv, ref_of(rx))
+            inv.observe(rx.spi, rx.esp_seq, rx.esp.iv, partial(ref_of, rx))
     return inv
 
 
