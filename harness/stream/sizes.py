@@ -19,6 +19,7 @@ import enum
 from dataclasses import dataclass
 
 from harness.measure.rates import FCS_BYTES, IMIX_SIMPLE, RFC2544_FRAME_SIZES
+from harness.scenario.jsonutil import parse_enum
 
 ETH_HEADER_BYTES = 14
 FRAME_OVERHEAD_BYTES = ETH_HEADER_BYTES + FCS_BYTES  # frame size - L3 length (untagged)
@@ -138,12 +139,5 @@ class SizeSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> SizeSpec:
-        return cls(_enum(SizeKind, data.get("kind"), "SizeSpec.kind"), tuple(data.get("sizes", ())),  # type: ignore[arg-type]
-                   _enum(SizeBasis, data.get("basis", "frame"), "SizeSpec.basis"))
-
-
-def _enum(cls: type[enum.Enum], value: object, field: str):  # type: ignore[no-untyped-def]
-    try:
-        return cls(value)
-    except ValueError:
-        raise ValueError(f"{field} must be one of {[m.value for m in cls]}, got {value!r}") from None
+        return cls(parse_enum(SizeKind, data.get("kind"), "SizeSpec.kind"), tuple(data.get("sizes", ())),  # type: ignore[arg-type]
+                   parse_enum(SizeBasis, data.get("basis", "frame"), "SizeSpec.basis"))
