@@ -139,3 +139,22 @@ def test_reader_reports_unreferenced_sa_and_bad_args() -> None:
         scenario_from_cfg("sa out 1 cipher_algo null auth_algo null mode transport\n", "x.cfg", args=["-u", "0"])
     with pytest.raises(CfgReadError, match="unknown gateway option '-z'"):
         scenario_from_cfg("", "x.cfg", args=["-z"])
+
+
+def test_per_sa_esn_type_and_udp_encap_round_trip() -> None:
+    text = (
+        "sp ipv6 out esp protect 9 pri 1 src 2001:2:0:1::/64 dst 2001:2:0:2::/64 sport 0:65535 dport 0:65535\n"
+        "sp ipv6 in esp protect 9 pri 1 src 2001:2:0:2::/64 dst 2001:2:0:1::/64 sport 0:65535 dport 0:65535\n"
+        "sa out 9 aead_algo aes-256-gcm aead_key " + ":".join(["ab"] * 36) +
+        " mode ipv4-tunnel src 198.18.255.1 dst 198.19.255.1 type inline-crypto-offload port_id 0 udp-encap esn 5\n"
+        "sa in 9 cipher_algo aes-128-ctr cipher_key " + ":".join(["01"] * 20) + " auth_algo sha1-hmac auth_key " +
+        ":".join(["02"] * 20) + " mode ipv4-tunnel src 198.19.255.1 dst 198.18.255.1 type cpu-crypto\n"
+    )
+    s = scenario_from_cfg(text, "e.cfg", args=["-u", "0x1", "-w", "64", "--engine", "library"])
+    out, inn = s.sa(Direction.OUT, 9), s.sa(Direction.IN, 9)
+    assert out is not None and inn is not None
+    assert (out.spec.esn, out.esn_start, out.sa_type.value, out.port_id, out.spec.udp_encap) == (
+        True, 5, "inline-crypto-offload", 0, (0, 4500))
+    assert (inn.spec.esn, inn.sa_type.value, inn.inner_family) == (False, "cpu-crypto", Family.IPV6)
+    assert _rules(s.to_cfg())[2:] == [line for line in text.splitlines()[2:]]
+    assert s.dut_args() == ["-u", "0x1", "-w", "64", "--engine", "library"]
