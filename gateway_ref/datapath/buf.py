@@ -14,6 +14,15 @@ from gateway_ref.crypto.placement import Placement
 from gateway_ref.datapath.drops import DropReason
 
 
+_CRYPTO_NEXT = {
+    Placement.CPU: "crypto-cpu",
+    Placement.LOOKASIDE: "crypto-lookaside",
+    Placement.LOOKASIDE_PROTOCOL: "crypto-lookaside",
+    Placement.INLINE_CRYPTO: "port",  # the port runs it (TX) or ran it (RX)
+    Placement.INLINE_PROTOCOL: "port",
+}
+
+
 class Buf:
     """One packet in flight. ``sa`` is the SA to encrypt with (outbound) or that decrypted it
     (inbound); ``op`` the prepared crypto op; ``esp_off`` where ESP starts (inbound)."""
@@ -36,7 +45,7 @@ class SaCtx:
     """Runtime view of one SA: rule, ESP state (``esp``), placement, counters."""
 
     __slots__ = ("rule", "esp", "placement", "outbound", "key", "spi", "outer_family", "port_id",
-                 "src", "dst", "packets", "bytes", "drops")
+                 "src", "dst", "inline", "crypto_next", "packets", "bytes", "drops")
 
     def __init__(self, rule: SaRule, esp: Any, placement: Placement, inner_family: Family) -> None:
         self.rule = rule
@@ -54,6 +63,9 @@ class SaCtx:
         self.port_id = rule.port_id if rule.port_id is not None else -1
         self.src = rule.src.packed if rule.src is not None else None
         self.dst = rule.dst.packed if rule.dst is not None else None
+        # placement facts as plain attributes: enum hashing costs too much per packet
+        self.inline = placement.is_inline
+        self.crypto_next = _CRYPTO_NEXT[placement]  # where esp-encrypt/esp-decrypt send a prepared op
         self.packets = 0
         self.bytes = 0
         self.drops = 0

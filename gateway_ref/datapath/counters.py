@@ -16,6 +16,22 @@ from gateway_ref.datapath.buf import SaCtx
 from gateway_ref.datapath.drops import DropReason
 
 
+_ACTIONS = (PolicyAction.PROTECT, PolicyAction.BYPASS, PolicyAction.DISCARD)
+
+
+def add_policy_counts(policy: Counter[tuple[Family, Direction, PolicyAction]],
+                      skipped: Counter[tuple[Family, Direction]], direction: Direction, counts: list[int]) -> None:
+    """Fold a burst's local counts (IPv4 then IPv6: protect, bypass, discard, unchecked) in.
+
+    SPD nodes count in a plain list per burst: hashing enum keys per packet is too slow."""
+    for base, family in ((0, Family.IPV4), (4, Family.IPV6)):
+        for i, action in enumerate(_ACTIONS):
+            if counts[base + i]:
+                policy[(family, direction, action)] += counts[base + i]
+        if counts[base + 3]:
+            skipped[(family, direction)] += counts[base + 3]
+
+
 class Counters:
     def __init__(self) -> None:
         self.port_rx: Counter[int] = Counter()

@@ -16,6 +16,7 @@ port MAC, destination = neighbour MAC, ethertype by family. Frames collect per p
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gateway_ref.cfg.records import Family
@@ -31,20 +32,43 @@ from gateway_ref.datapath.l3 import ETHERTYPE_IPV4, ETHERTYPE_IPV6, ipv4_with_ch
 _V4 = Family.IPV4
 
 
+ROUTE_CACHE_SIZE = 4096
+
+
+def _cached(lookup: Callable[[bytes], int | None]) -> Callable[[bytes], int | None]:
+    """``lookup`` with a destination -> port cache, emptied when it reaches ROUTE_CACHE_SIZE."""
+    cache: dict[bytes, int | None] = {}
+    get = cache.get
+    miss = object()
+
+    def cached(dst: bytes) -> int | None:
+        port = get(dst, miss)
+        if port is miss:
+            if len(cache) >= ROUTE_CACHE_SIZE:
+                cache.clear()
+            port = cache[dst] = lookup(dst)
+        return port  # type: ignore[return-value]
+    return cached
+
+
 class Route(Node):
     name = "route"
     nexts = ("tx", "drop")
 
     def __init__(self, tables: Any) -> None:
         super().__init__()
-        self.lookup = tables.route
+        # bound LPM lookups (Tables.route would hash the Family enum per packet), fronted by
+        # a bounded exact-match cache per family: the tables never change, so it is never stale
+        self.lookup4 = _cached(tables.routes[_V4].lookup)
+        self.lookup6 = _cached(tables.routes[Family.IPV6].lookup)
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
-        tx, drops, lookup, fix = out["tx"].append, out["drop"], self.lookup, ipv4_with_checksum
+        tx, drops, fix = out["tx"].append, out["drop"], ipv4_with_checksum
+        lookup4, lookup6 = self.lookup4, self.lookup6
         for buf in bufs:
             sa = buf.sa
             if sa is not None and sa.outbound:
-                if sa.placement.is_inline:
+                if sa.inline:
                     buf.tx_port = sa.port_id
                     tx(buf)
                     continue
@@ -53,11 +77,11 @@ class Route(Node):
                 clear = True
             data = buf.data
             if buf.family is _V4:
-                port = lookup(_V4, data[16:20])
+                port = lookup4(data[16:20])
                 if clear and port is not None:
                     buf.data = fix(data)
             else:
-                port = lookup(Family.IPV6, data[24:40])
+                port = lookup6(data[24:40])
             if port is None:
                 drop_to(drops, buf, DropReason.NO_ROUTE, self.name)
             else:
@@ -74,13 +98,14 @@ class Tx(Node):
         self.tables = tables
         self.port_tx = counters.port_tx
         self.esp = esp
-        self.headers: dict[tuple[int, Family], bytes] = {}
+        self.headers4: dict[int, bytes] = {}  # Ethernet header per port, by family
+        self.headers6: dict[int, bytes] = {}
         self.frames: dict[int, list[bytes]] = {}
 
     def header(self, port: int, family: Family) -> bytes:
         hdr = self.tables.neigh_mac(port) + self.tables.port_mac(port)
         hdr += ETHERTYPE_IPV4 if family is _V4 else ETHERTYPE_IPV6
-        self.headers[(port, family)] = hdr
+        (self.headers4 if family is _V4 else self.headers6)[port] = hdr
         return hdr
 
     def take_frames(self) -> dict[int, list[bytes]]:
@@ -89,21 +114,24 @@ class Tx(Node):
         return frames
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
-        drops, headers, frames, counts = out["drop"], self.headers, self.frames, self.port_tx
+        drops, frames, counts = out["drop"], self.frames, self.port_tx
+        headers4, headers6 = self.headers4, self.headers6
+        before = {port: len(lst) for port, lst in frames.items()}
         for buf in bufs:
             sa = buf.sa
-            if sa is not None and sa.outbound and sa.placement.is_inline:
+            if sa is not None and sa.outbound and sa.inline:
                 reason = self._inline_crypto(buf)
                 if reason is not None:
                     drop_to(drops, buf, reason, self.name)
                     continue
-            port, fam = buf.tx_port, buf.family
-            hdr = headers.get((port, fam)) or self.header(port, fam)
+            port = buf.tx_port
+            hdr = (headers4 if buf.family is _V4 else headers6).get(port) or self.header(port, buf.family)
             lst = frames.get(port)
             if lst is None:
                 lst = frames[port] = []
             lst.append(hdr + buf.data)
-            counts[port] += 1
+        for port, lst in frames.items():  # per-port tx counts once per burst, not per packet
+            counts[port] += len(lst) - before.get(port, 0)
 
     def _inline_crypto(self, buf: Buf) -> DropReason | None:
         """The port encrypts: run the prepared op (inline-crypto) or all of ESP (inline-protocol)."""

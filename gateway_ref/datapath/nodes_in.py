@@ -26,13 +26,15 @@ from gateway_ref.cfg.records import Direction, Family, PolicyAction
 from gateway_ref.crypto.placement import Placement
 from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf, SaCtx
-from gateway_ref.datapath.counters import Counters
+from gateway_ref.datapath.counters import Counters, add_policy_counts
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.datapath.espops import EspOps
 from gateway_ref.datapath.graph import Node, drop_to
 from gateway_ref.datapath.l3 import src_dst
 
 _IN = Direction.IN
+_V4 = Family.IPV4
+_BYPASS = PolicyAction.BYPASS
 
 
 def lookup_sa_in(tables: Any, sas: dict[int, SaCtx], l3: bytes, family: Family, esp_off: int) -> SaCtx | DropReason:
@@ -93,7 +95,7 @@ class EspDecrypt(Node):
                 drop_to(drops, buf, op, self.name)
                 continue
             buf.op = op
-            (look if sa.placement is Placement.LOOKASIDE else cpu)(buf)  # type: ignore[union-attr]
+            (look if sa.crypto_next == "crypto-lookaside" else cpu)(buf)  # type: ignore[union-attr]
 
 
 class EspDecryptPost(Node):
@@ -127,27 +129,30 @@ class SpdIn(Node):
 
     def __init__(self, spds: dict[Family, Any], counters: Counters) -> None:
         super().__init__()
-        self.spds = spds
+        self.lookups = tuple(None if spds[f] is None else spds[f].lookup for f in (Family.IPV4, Family.IPV6))
         self.policy = counters.policy
         self.skipped = counters.policy_skipped
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
-        route, drops, spds, policy = out["route"].append, out["drop"], self.spds, self.policy
+        route, drops = out["route"].append, out["drop"]
+        lookup4, lookup6 = self.lookups
+        counts = [0] * 8  # per family (0 = IPv4, 4 = IPv6): protect, bypass, discard, unchecked
         for buf in bufs:
-            fam = buf.family
-            spd = spds[fam]
-            if spd is None:
-                self.skipped[(fam, _IN)] += 1
+            base = 0 if buf.family is _V4 else 4
+            lookup = lookup4 if base == 0 else lookup6
+            if lookup is None:
+                counts[base + 3] += 1
                 route(buf)
                 continue
-            rule = spd.lookup(buf.data)
+            rule = lookup(buf.data)
             reason = _verdict(rule, buf.sa)
             if reason is None:
-                policy[(fam, _IN, rule.action)] += 1  # type: ignore[union-attr]
+                counts[base + (1 if rule.action is _BYPASS else 0)] += 1  # type: ignore[union-attr]
                 route(buf)
             else:
-                policy[(fam, _IN, PolicyAction.DISCARD)] += 1
+                counts[base + 2] += 1
                 drop_to(drops, buf, reason, self.name)
+        add_policy_counts(self.policy, self.skipped, _IN, counts)
 
 
 def _verdict(rule: Any, sa: SaCtx | None) -> DropReason | None:

@@ -12,10 +12,14 @@ UDP_ENCAP_KEEPALIVE, UDP_ENCAP_NON_ESP, MALFORMED_IP (truncated IPv6 extension c
 """
 from __future__ import annotations
 
+from gateway_ref.cfg.records import Family
 from gateway_ref.datapath.buf import Buf
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.datapath.graph import Node, drop_to
 from gateway_ref.datapath.l3 import esp_offset, strip_ethernet
+
+
+_V4 = Family.IPV4
 
 
 class EthernetInput(Node):
@@ -27,7 +31,15 @@ class EthernetInput(Node):
         drops = out["drop"]
         strip = strip_ethernet
         for buf in bufs:
-            res = strip(buf.data)
+            frame = buf.data
+            # fast path for the common case (plain IPv4, no options), same checks as strip_ethernet
+            if len(frame) >= 34 and frame[12:15] == b"\x08\x00\x45":
+                end = 14 + ((frame[16] << 8) | frame[17])
+                if 34 <= end <= len(frame):
+                    buf.data = frame[14:end]
+                    ok(buf)  # family stays IPV4 (the Buf default)
+                    continue
+            res = strip(frame)
             if type(res) is DropReason:
                 drop_to(drops, buf, res, self.name)
             else:
@@ -49,7 +61,11 @@ class IpsecClassify(Node):
         drops = out["drop"]
         unprotected, natt, find = self.unprotected, self.natt, esp_offset
         for buf in bufs:
-            off = find(buf.data, buf.family, natt)
+            data = buf.data
+            if buf.family is _V4 and data[9] != 50 and (data[9] != 17 or not natt):
+                off = None  # plain IPv4: skip the general walk
+            else:
+                off = find(data, buf.family, natt)
             inbound = buf.port in unprotected
             if off is None:
                 (spd_in if inbound else spd_out)(buf)

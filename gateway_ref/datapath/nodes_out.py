@@ -22,12 +22,14 @@ from gateway_ref.cfg.records import Direction, Family, PolicyAction
 from gateway_ref.crypto.placement import Placement
 from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf, SaCtx
-from gateway_ref.datapath.counters import Counters
+from gateway_ref.datapath.counters import Counters, add_policy_counts
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.datapath.espops import EspOps
 from gateway_ref.datapath.graph import Node, drop_to
 
-_PROTECT, _BYPASS, _DISCARD = PolicyAction.PROTECT, PolicyAction.BYPASS, PolicyAction.DISCARD
+_BYPASS, _DISCARD = PolicyAction.BYPASS, PolicyAction.DISCARD
+_V4 = Family.IPV4
+_LOOKASIDE_PROTOCOL, _INLINE_PROTOCOL = Placement.LOOKASIDE_PROTOCOL, Placement.INLINE_PROTOCOL
 
 
 class SpdOut(Node):
@@ -36,7 +38,7 @@ class SpdOut(Node):
 
     def __init__(self, spds: dict[Family, Any], sas: dict[int, SaCtx], counters: Counters, esp: EspOps) -> None:
         super().__init__()
-        self.spds = spds  # family -> Spd or None
+        self.lookups = tuple(None if spds[f] is None else spds[f].lookup for f in (Family.IPV4, Family.IPV6))
         self.sas = sas  # outbound SPI -> SaCtx
         self.policy = counters.policy
         self.skipped = counters.policy_skipped
@@ -44,36 +46,41 @@ class SpdOut(Node):
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         enc, look, route = out["esp-encrypt"].append, out["crypto-lookaside"].append, out["route"].append
-        drops, spds, sas, policy = out["drop"], self.spds, self.sas, self.policy
+        drops, sas = out["drop"], self.sas
+        lookup4, lookup6 = self.lookups
+        counts = [0] * 8  # per family (0 = IPv4, 4 = IPv6): protect, bypass, discard, unchecked
         for buf in bufs:
-            fam = buf.family
-            spd = spds[fam]
-            if spd is None:
-                self.skipped[(fam, Direction.OUT)] += 1
+            base = 0 if buf.family is _V4 else 4
+            lookup = lookup4 if base == 0 else lookup6
+            if lookup is None:
+                counts[base + 3] += 1
                 route(buf)
                 continue
-            rule = spd.lookup(buf.data)
+            rule = lookup(buf.data)
             if rule is None:
-                policy[(fam, Direction.OUT, _DISCARD)] += 1
+                counts[base + 2] += 1
                 drop_to(drops, buf, DropReason.SP_NO_MATCH, self.name)
                 continue
             action = rule.action
-            policy[(fam, Direction.OUT, action)] += 1
             if action is _BYPASS:
+                counts[base + 1] += 1
                 route(buf)
             elif action is _DISCARD:
+                counts[base + 2] += 1
                 drop_to(drops, buf, DropReason.SP_DISCARD, self.name)
             else:
+                counts[base] += 1
                 sa = sas[rule.spi]
                 buf.sa = sa
                 placement = sa.placement
-                if placement is Placement.INLINE_PROTOCOL:
+                if placement is _INLINE_PROTOCOL:
                     route(buf)
-                elif placement is Placement.LOOKASIDE_PROTOCOL:
+                elif placement is _LOOKASIDE_PROTOCOL:
                     buf.op = ProtocolJob(self.esp.encrypt_prepare, self.esp.encrypt_finish, sa.esp, buf.data)
                     look(buf)
                 else:
                     enc(buf)
+        add_policy_counts(self.policy, self.skipped, Direction.OUT, counts)
 
 
 class EspEncrypt(Node):
@@ -85,8 +92,8 @@ class EspEncrypt(Node):
         self.prepare = esp.encrypt_prepare
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
-        nexts = {Placement.CPU: out["crypto-cpu"].append, Placement.LOOKASIDE: out["crypto-lookaside"].append,
-                 Placement.INLINE_CRYPTO: out["route"].append}
+        nexts = {"crypto-cpu": out["crypto-cpu"].append, "crypto-lookaside": out["crypto-lookaside"].append,
+                 "port": out["route"].append}
         drops, prepare = out["drop"], self.prepare
         for buf in bufs:
             sa = buf.sa
@@ -96,7 +103,7 @@ class EspEncrypt(Node):
                 drop_to(drops, buf, op, self.name)
             else:
                 buf.op = op
-                nexts[sa.placement](buf)  # type: ignore[union-attr]
+                nexts[sa.crypto_next](buf)  # type: ignore[union-attr]
 
 
 class EspEncryptPost(Node):
@@ -113,7 +120,7 @@ class EspEncryptPost(Node):
             sa = buf.sa
             op = buf.op
             buf.op = None
-            res = op.result if sa.placement is Placement.LOOKASIDE_PROTOCOL else finish(op)  # type: ignore[union-attr]
+            res = op.result if sa.placement is _LOOKASIDE_PROTOCOL else finish(op)  # type: ignore[union-attr]
             if type(res) is DropReason:
                 sa.drops += 1  # type: ignore[union-attr]
                 drop_to(drops, buf, res, self.name)
