@@ -71,22 +71,30 @@ def _make_prepare(sa: EspSa, transport: bool) -> Prepare:
     trailers = esp_fmt.trailers(p.align, inner_nh)
     align = p.align
     v6 = p.outer_family is Family.IPV6
-    exhausted = DropReason.SEQUENCE_EXHAUSTED
+    special = transport or dec_ttl  # the common tunnel case skips the body() call
+    exhausted, malformed = DropReason.SEQUENCE_EXHAUSTED, DropReason.MALFORMED_IP
+
+    def body(l3: bytes) -> tuple[bytes, bytes] | None:
+        """(packet kept for finish, plaintext to encrypt) for transport / legacy tunnel."""
+        if dec_ttl:
+            l3 = _dec_ttl(l3)
+            return l3, l3 + trailers[len(l3) & amask]
+        split = _transport_split(l3, v6)
+        if split is None:
+            return None
+        data = l3[split[0]:]
+        return l3, data + esp_fmt.trailer(len(data), align, split[1])
 
     def prepare(l3: bytes) -> CryptoOp | DropReason:
         seq = rt.seq + 1
         if seq > seq_max:
             return rt.drop(exhausted)
-        if transport:
-            split = _transport_split(l3, v6)
-            if split is None:
-                return rt.drop(DropReason.MALFORMED_IP)
-            off, nh = split
-            data = l3[off:]
-            data += esp_fmt.trailer(len(data), align, nh)
+        if special:
+            res = body(l3)
+            if res is None:
+                return rt.drop(malformed)
+            l3, data = res
         else:
-            if dec_ttl:
-                l3 = _dec_ttl(l3)
             data = l3 + trailers[len(l3) & amask]
         rt.seq = seq
         op = _new(CryptoOp)
@@ -117,7 +125,7 @@ def _transport_split(l3: bytes, v6: bool) -> tuple[int, int] | None:
 def _tunnel4_finish(sa: EspSa) -> Finish:
     p, rt = sa.params, sa.rt
     from gateway_ref.esp.sa import Engine
-    library = p.engine is Engine.LIBRARY
+    id_mask = 0xFFFF if p.engine is Engine.LIBRARY else 0  # legacy: ID 0
     proto = ipv4.PROTO_UDP if p.udp_encap else ipv4.PROTO_ESP
     ttlproto = (_TTL << 8) | proto
     addrs = p.src + p.dst
@@ -136,7 +144,7 @@ def _tunnel4_finish(sa: EspSa) -> Finish:
         l3 = op.l3
         tos = l3[1] if inner4 else ((l3[0] & 15) << 4) | (l3[1] >> 4)
         tot = fixed + len(ct)
-        ident = op.seq & 0xFFFF if library else 0
+        ident = op.seq & id_mask
         s = base + tos + tot + ident
         s = (s & 0xFFFF) + (s >> 16)
         s += s >> 16
