@@ -33,7 +33,7 @@ class EspOpener:
         sa = self.sas.get(spi)
         if sa is None:
             return DropReason.UNKNOWN_SPI
-        if sa.is_tunnel and (ip.src != sa.spec.tunnel_src or ip.dst != sa.spec.tunnel_dst):
+        if sa.is_tunnel and (ip.src_packed != sa.spec.tunnel_src.packed or ip.dst_packed != sa.spec.tunnel_dst.packed):
             return DropReason.BAD_TUNNEL_ADDRESS
         return sa
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.codec.ethernet import EtherType
-from harness.scenario.model import Direction, Family, PolicyAction, PortRole, SecurityAssociation
+from harness.scenario.model import Direction, Family, Policy, PolicyAction, PortRole, SecurityAssociation
 from harness.scenario.scenario import Scenario
 from harness.verify.esp_open import EspOpener, problem_names
 from harness.verify.expectations import (DROP_REQUIREMENT, Decrypt, Drop, DropReason, Encrypt,
@@ -115,8 +115,10 @@ def _ttl_delta(profile: Profile, *, tunnel_step: bool) -> int:
     return 0
 
 
-def _policy_action(model: GatewayModel, l3: bytes, ip: IpView, direction: Direction):
-    """(action, rule) after the SPD, or (None, None) for pass-through of an empty table."""
+def _policy_action(model: GatewayModel, l3: bytes, ip: IpView,
+                   direction: Direction) -> tuple[PolicyAction | None, Policy | None]:
+    """(action, rule) after the SPD: (BYPASS, None) for the pass-through of an empty table
+    under a profile that has it, (None, None) when nothing matches (default deny)."""
     spd = model.spd(_family(ip), direction)
     if spd is None or not spd.rules:
         if model.profile.no_rules_pass:
@@ -127,7 +129,7 @@ def _policy_action(model: GatewayModel, l3: bytes, ip: IpView, direction: Direct
 
 
 def _forward_clear(model: GatewayModel, view: SentView, l3: bytes, ip: IpView, delta: int) -> Expectation:
-    port = model.routes.lookup(ip.dst)
+    port = model.routes.lookup(ip.dst_packed)
     if port is None:
         return _drop(view, DropReason.NO_ROUTE, f"no route to {ip.dst}")
     # the IPv4 header checksum is recomputed for every forwarded packet (secgw §3.8)
@@ -146,9 +148,10 @@ def _outbound(model: GatewayModel, view: SentView, l3: bytes, ip: IpView) -> Exp
         return _drop(view, DropReason.SP_DISCARD)
     if action is PolicyAction.BYPASS:
         return _forward_clear(model, view, l3, ip, _ttl_delta(model.profile, tunnel_step=False))
-    sa = model.sa_out.get(rule.spi)
-    if sa is None:
-        return Drop(view.index, view.key, DropReason.SP_DISCARD, "A3", f"protect {rule.spi}: no outbound SA")
+    spi = rule.spi if rule is not None else None
+    sa = model.sa_out.get(spi) if spi is not None else None
+    if sa is None:  # RFC 4301 §5.1: PROTECT without an SA (manual keying) means discard
+        return Drop(view.index, view.key, DropReason.SP_DISCARD, "A3", f"protect {spi}: no outbound SA")
     return _encrypt(model, view, l3, ip, sa)
 
 
@@ -170,7 +173,7 @@ def _encrypt(model: GatewayModel, view: SentView, l3: bytes, ip: IpView, sa: Sec
         outer = OuterExpect(ip.version, ip.src, ip.dst, kept.tos, None, None, kept.ttl,
                             kept.flow_label if ip.version == 6 else None, _ESP)
         nh = ip.upper_proto
-    port = sa.port_id if sa.port_id is not None and sa.sa_type.needs_port else model.routes.lookup(dst)
+    port = sa.port_id if sa.port_id is not None and sa.sa_type.needs_port else model.routes.lookup(dst.packed)
     if port is None:
         return _drop(view, DropReason.NO_ROUTE, f"no route to {dst}")
     etype = EtherType.IPV4 if outer.version == 4 else EtherType.IPV6
@@ -237,8 +240,8 @@ def _decode_problem(profile: Profile, sa: SecurityAssociation, decoded: Any) -> 
     return None
 
 
-def _after_inbound_spd(model: GatewayModel, view: SentView, l3: bytes, ip: IpView, action, rule,
-                       *, via_spi: int | None) -> Expectation:
+def _after_inbound_spd(model: GatewayModel, view: SentView, l3: bytes, ip: IpView,
+                       action: PolicyAction | None, rule: Policy | None, *, via_spi: int | None) -> Expectation:
     if action is None:
         return _drop(view, DropReason.SP_NO_MATCH)
     if action is PolicyAction.DISCARD:
@@ -246,13 +249,13 @@ def _after_inbound_spd(model: GatewayModel, view: SentView, l3: bytes, ip: IpVie
     if action is PolicyAction.PROTECT:
         if via_spi is None:
             return _drop(view, DropReason.SP_CLEAR_ON_PROTECT)
-        if rule.spi != via_spi:
+        if rule is not None and rule.spi != via_spi:
             return _drop(view, DropReason.SP_WRONG_SA, f"policy wants SPI {rule.spi}, came via {via_spi}")
     if via_spi is None:
         return _forward_clear(model, view, l3, ip, _ttl_delta(model.profile, tunnel_step=False))
     sa = model.sa_in[via_spi]
     inner = with_ttl_delta(l3, _ttl_delta(model.profile, tunnel_step=sa.is_tunnel))
-    port = model.routes.lookup(ip.dst)
+    port = model.routes.lookup(ip.dst_packed)
     if port is None:
         return _drop(view, DropReason.NO_ROUTE, f"no route to {ip.dst}")
     etype = EtherType.IPV4 if ip.version == 4 else EtherType.IPV6

@@ -32,8 +32,16 @@ class IpView(NamedTuple):
     proto: int  # IPv4 protocol / first next header (what secgw's ACL sees)
     upper_proto: int  # protocol after IPv6 extension headers (= proto for IPv4)
     l4_offset: int  # offset of the upper-layer header
-    src: IpAddress
-    dst: IpAddress
+    src_packed: bytes
+    dst_packed: bytes
+
+    @property
+    def src(self) -> IpAddress:
+        return ipaddress.ip_address(self.src_packed)
+
+    @property
+    def dst(self) -> IpAddress:
+        return ipaddress.ip_address(self.dst_packed)
 
     @property
     def df(self) -> int:
@@ -79,8 +87,7 @@ def parse_ip(pkt: bytes) -> IpView | None:
             return None
         tos, total, ident, fl, ttl, proto, csum = struct.unpack_from("!xBHHHBBH", pkt, 0)
         return IpView(4, ihl, tos, ttl, ident, fl >> 13, fl & 0x1FFF, 0, total, csum,
-                      internet_checksum(pkt[:ihl]) == 0, proto, proto, ihl,
-                      ipaddress.IPv4Address(pkt[12:16]), ipaddress.IPv4Address(pkt[16:20]))
+                      internet_checksum(pkt[:ihl]) == 0, proto, proto, ihl, pkt[12:16], pkt[16:20])
     if version == 6:
         if len(pkt) < 40:
             return None
@@ -90,7 +97,7 @@ def parse_ip(pkt: bytes) -> IpView | None:
             return None
         upper, l4 = walked
         return IpView(6, 40, (word >> 20) & 0xFF, hlim, 0, 0, 0, word & 0xFFFFF, 40 + plen, 0, True,
-                      nh, upper, l4, ipaddress.IPv6Address(pkt[8:24]), ipaddress.IPv6Address(pkt[24:40]))
+                      nh, upper, l4, pkt[8:24], pkt[24:40])
     return None
 
 

@@ -19,7 +19,8 @@ from harness.verify.profiles import PortSelector, Profile
 
 _PORTED = frozenset((6, 17, 132))  # TCP, UDP, SCTP
 _ICMP = frozenset((1, 58))
-_NOT_SET = (0, 0)  # secgw reads an omitted sport/dport as the range 0:0
+_NOT_SET = (0, 0)
+_CACHE_MAX = 1 << 16  # flows remembered per table  # secgw reads an omitted sport/dport as the range 0:0
 
 
 def selector_ports(pkt: bytes, view: IpView, selector: PortSelector) -> tuple[int, int]:
@@ -40,9 +41,9 @@ def _in_range(value: int, rng: tuple[int, int] | None) -> bool:
 
 
 def rule_matches(rule: Policy, view: IpView, proto: int, ports: tuple[int, int]) -> bool:
-    if rule.src is not None and view.src not in rule.src:
+    if rule.src is not None and (rule.src.version != view.version or view.src not in rule.src):
         return False
-    if rule.dst is not None and view.dst not in rule.dst:
+    if rule.dst is not None and (rule.dst.version != view.version or view.dst not in rule.dst):
         return False
     value, mask = rule.proto
     if proto & mask != value & mask:
@@ -55,15 +56,25 @@ class Spd:
 
     def __init__(self, rules: Sequence[Policy]) -> None:
         self.rules = tuple(sorted(rules, key=lambda r: -r.priority))
+        self._cache: dict[tuple, Policy | None] = {}  # selector values -> winning rule
 
     def lookup(self, pkt: bytes, view: IpView, profile: Profile) -> Policy | None:
-        """The winning rule, or None when nothing matches."""
+        """The winning rule, or None when nothing matches (memoised per selector values)."""
         proto = view.proto if profile.port_selector is PortSelector.FIXED_OFFSET else view.upper_proto
         ports = selector_ports(pkt, view, profile.port_selector)
+        key = (proto, view.src_packed, view.dst_packed, ports, profile.port_selector)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        found = None
         for rule in self.rules:
             if rule_matches(rule, view, proto, ports):
-                return rule
-        return None
+                found = rule
+                break
+        if len(self._cache) < _CACHE_MAX:
+            self._cache[key] = found
+        return found
 
 
 def build_spds(policies: Sequence[Policy]) -> dict[tuple[Family, Direction], Spd]:
@@ -82,8 +93,18 @@ class Routes:
 
     def __init__(self, routes: Sequence[Route]) -> None:
         self._routes = tuple(routes)
+        self._cache: dict[bytes, int | None] = {}
 
-    def lookup(self, dst: ipaddress.IPv4Address | ipaddress.IPv6Address) -> int | None:
+    def lookup(self, dst: bytes) -> int | None:
+        """Output port for the packed destination address ``dst`` (memoised)."""
+        if dst in self._cache:
+            return self._cache[dst]
+        port = self._lpm(ipaddress.ip_address(dst))
+        if len(self._cache) < _CACHE_MAX:
+            self._cache[dst] = port
+        return port
+
+    def _lpm(self, dst: ipaddress.IPv4Address | ipaddress.IPv6Address) -> int | None:
         best: Route | None = None
         for route in self._routes:
             if route.prefix.version == dst.version and dst in route.prefix:

@@ -112,18 +112,20 @@ def _invariants(scenario: Scenario, rxs: Sequence[Received], profile: Profile) -
 
 
 def _exercised(exps: Sequence[Expectation], profile: Profile) -> frozenset[str]:
-    ids: set[str] = set()
+    ids: set[str] = {"A1", "SG-L2", "X-INTACT", profile.ttl_requirement}
+    seen: set[object] = set()
     for e in exps:
+        kind = e.requirement if isinstance(e, Drop) else e.spec.spi if isinstance(e, Encrypt) else type(e)
+        if kind in seen:
+            continue
+        seen.add(kind)
         if isinstance(e, Drop):
             ids.add(e.requirement)
         elif isinstance(e, Encrypt):
-            ids |= {"A1", "A6", "E1", "E2", "E3", "E10", "E11", "ESP-NH", "X-INTACT", "SG-L2",
-                    icv_requirement(e.spec), profile.ttl_requirement}
-        else:
-            ids |= {"A1", "SG-L2", "X-INTACT", profile.ttl_requirement}
-            if isinstance(e, Decrypt):
-                ids |= {"E9", profile.ecn_requirement}
-    return frozenset(ids)
+            ids |= {"A6", "E1", "E2", "E3", "E10", "E11", "ESP-NH", icv_requirement(e.spec)}
+        elif isinstance(e, Decrypt):
+            ids |= {"E9", profile.ecn_requirement}
+    return frozenset(ids) if exps else frozenset()
 
 
 def verify(scenario: Scenario, sent: Sequence[Any], received: Captures, profile: Profile, *,

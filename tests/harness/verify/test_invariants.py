@@ -54,3 +54,21 @@ def test_iv_reuse_is_g4_and_null_cipher_exempt() -> None:
     _feed(inv, 9, [1, 2, 3], same)
     assert [(f.requirement, f.packet.frame_index) for f in inv.findings] == [("G4", 1), ("G4", 2)]
     assert inv.stats()[7].iv_reuses == 2
+
+
+def test_replay_model_esn_inference_rfc4303_appendix_a() -> None:
+    """RFC 4303 App. A2: T = 2^32 - 10, W = 64: low 5 is in the next epoch, low 2^32 - 20 in this one."""
+    from harness.verify.replay import ReplayWindow, infer_esn
+    from harness.verify.profiles import ReplayEdge
+    top = 2**32 - 10
+    assert infer_esn(top, 64, 5) == 2**32 + 5
+    assert infer_esn(top, 64, 2**32 - 20) == 2**32 - 20
+    # window spanning the boundary (T low < W - 1): a high low-part belongs to the previous epoch
+    assert infer_esn(2**32 + 3, 64, 2**32 - 5) == 2**32 - 5
+    assert infer_esn(2**32 + 3, 64, 10) == 2**32 + 10
+    w = ReplayWindow(64, ReplayEdge.RFC4303, esn=True, top=2**32 - 1 - 64)
+    for seq in (2**32 + 32, 2**32 - 32 + 1, 2**32 - 1, 2**32):  # DPDK app/test ESN sequence (W = 64)
+        full = w.full_seq(seq & 0xFFFFFFFF)
+        assert full == seq and w.check(full)
+        w.accept(full)
+    assert not w.check(w.full_seq((2**32 - 1) & 0xFFFFFFFF)) and not w.check(w.full_seq(0))
