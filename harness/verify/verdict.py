@@ -69,6 +69,10 @@ def _unexpected_findings(corr, drops: Mapping[FrameKey, Drop], scenario: Scenari
         if sa is not None and not rx.esp.icv_ok:
             out.append(make_finding(icv_requirement(sa.spec), profile.name, ref, "esp.icv", "valid ICV",
                                     rx.esp.icv.hex(), frame=rx.frame, detail=sa.spec.algorithm_label))
+        elif rx.esp is None and rx.spi is not None:  # ESP on an SPI no outbound SA has
+            rid = "E1" if rx.spi < 256 else "X-UNEXPECTED"
+            out.append(make_finding(rid, profile.name, ref, "esp.spi", "an outbound SA's SPI (>= 256)", rx.spi,
+                                    frame=rx.frame))
         elif why in (Unexpected.SHOULD_BE_DROPPED, Unexpected.DUPLICATE) and drop is not None:
             out.append(make_finding(drop.requirement, profile.name, ref, "delivery", f"drop ({drop.reason.value})",
                                     f"forwarded on port {rx.port}", detail=drop.detail, frame=rx.frame))

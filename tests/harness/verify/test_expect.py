@@ -205,3 +205,15 @@ def test_ipv6_tunnel_outer() -> None:
     (e,) = one([sent(1, udp6("2001:2:0:1::5", "2001:2:0:2::9", tc=0x2A))])
     assert isinstance(e, Encrypt) and e.next_header == 41
     assert (e.outer.version, e.outer.tos, e.outer.ttl, e.outer.flow_label, e.outer.ident) == (6, 0x2A, 64, 0, None)
+
+
+def test_sequence_exhausted_without_esn() -> None:
+    """RFC 4303 §3.3.3 (E4): no wrap without ESN; the model is started near 2^32 - 1."""
+    from harness.verify.expect import GatewayModel, expect_one
+    from harness.verify.sent import sent_view
+    model = GatewayModel(scenario(), LIB)
+    model.out_seq[SPI_OUT4] = 2**32 - 1
+    pkts = [sent(1, udp4("198.18.1.5", "198.19.1.9", seq=s), seq=s) for s in range(2)]
+    first, second = (expect_one(model, sent_view(i, p)) for i, p in enumerate(pkts))
+    assert isinstance(first, Encrypt) and first.seq == 2**32 - 1 and first.outer.ident == 0xFFFF
+    assert isinstance(second, Drop) and second.reason is DropReason.SEQUENCE_EXHAUSTED and second.requirement == "E4"

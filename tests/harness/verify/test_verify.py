@@ -197,3 +197,12 @@ def test_ipv6_outer_fields() -> None:
     assert findings(r) == [("SG-FLOWLABEL", "outer.flow_label", Severity.WARN),
                            ("SG-HOPLIMIT", "outer.hop_limit", Severity.WARN)]
     assert "ECT0" not in r.render() and ECT0 == 2
+
+
+def test_esp_with_spi_zero_is_e1() -> None:
+    def spi_zero(exps, out):
+        ts, frame = out[0][2]
+        out[0][2] = (ts, frame[:34] + bytes(4) + frame[38:])
+    got = findings(run(edit=spi_zero))
+    assert got == [("E3", "esp.seq", Severity.FAIL), ("E1", "esp.spi", Severity.FAIL),
+                   ("X-DELIVERY", "delivery", Severity.FAIL)]
