@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from gateway_ref.cfg import ConfigError
 from gateway_ref.gateway import Gateway
 from gateway_ref.pcap import PcapError
+from gateway_ref.run.live_cli import add_live_parser
 from gateway_ref.run.offline import run_offline, summary
 from gateway_ref.tables import format_tables
 
@@ -65,6 +66,7 @@ def _build_parser() -> argparse.ArgumentParser:
     off.add_argument("--rx", action="append", required=True, metavar="PORT=FILE", help="input pcap per port")
     off.add_argument("--out", required=True, help="output directory")
     off.add_argument("--burst", type=int, default=32, help="rx burst size (default 32)")
+    add_live_parser(sub)
     return parser
 
 
@@ -96,6 +98,8 @@ def _offline(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
+        if args.command == "live":
+            return args.run(args)
         return _check(args) if args.command == "check" else _offline(args)
     except ConfigError as exc:
         print(exc, file=sys.stderr)

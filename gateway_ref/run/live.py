@@ -1,0 +1,261 @@
+"""Live runner: the reference gateway on real interfaces (run it inside the DUT namespace).
+
+One process (``run_live``) polls the RX rings of its receiving ports with a short timeout,
+hands every ready TPACKET_V3 block to ``Gateway.process`` as one burst and transmits the
+result per port with ``send()``. While traffic flowed in the last ``HOT_S`` seconds the poll
+timeout is 1 ms and idle ticks poll the lookaside engine (``process(port, [])``), so
+completions of a no-offload SA leave promptly; otherwise it is ``IDLE_POLL_MS``.
+
+Signals: SIGINT/SIGTERM stop the loop (within one poll timeout); the gateway then flushes the
+lookaside engine, transmits what that produced, reads the kernel socket counters, prints a
+summary and writes ``counters_out``. SIGUSR1 writes ``counters_out`` without stopping.
+The counters file is ``Gateway.counters()`` plus ``kernel`` (per port: PACKET_STATISTICS
+packets/drops/freeze_q of the RX socket) and ``live`` (per port tx frames/errors), written
+atomically (temp file + rename). ``ready_file`` is written once every socket is bound.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import select
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from gateway_ref.gateway import Gateway
+from gateway_ref.run.afpacket import PortIo, RingGeometry
+
+HOT_S = 0.05
+HOT_POLL_MS = 1
+IDLE_POLL_MS = 50
+MAX_BLOCKS_PER_WAKE = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveOptions:
+    """What ``gateway-ref live`` was asked to do (see ``live_cli`` for the flags)."""
+
+    cfg_path: str
+    ports: Mapping[int, str]  # gateway port -> interface name
+    unprotected_ports: frozenset[int] = frozenset({0})
+    replay_window: int = 0
+    esn: bool = False
+    engine: str = "library"
+    stats_interval_s: float = 0.0  # 0: no stats lines
+    counters_out: str | None = None
+    ready_file: str | None = None
+    workers: int = 1
+    ring: RingGeometry = RingGeometry()
+    max_runtime_s: float = 0.0  # 0: until signalled
+
+    def __post_init__(self) -> None:
+        if not self.ports:
+            raise ValueError("at least one --port PORT=IFACE is needed")
+        if self.workers not in (1, 2):
+            raise ValueError(f"--workers {self.workers}: allowed 1 or 2")
+        if self.replay_window < 0:
+            raise ValueError(f"-w {self.replay_window}: the replay window must be >= 0")
+        if self.stats_interval_s < 0:
+            raise ValueError(f"-t {self.stats_interval_s}: must be >= 0")
+
+
+class StopFlag:
+    """Set by SIGINT/SIGTERM; SIGUSR1 raises ``dump_requested``. Handlers only set flags."""
+
+    def __init__(self) -> None:
+        self.stop = False
+        self.dump_requested = False
+
+    def install(self) -> None:
+        def on_stop(_signum: int, _frame: FrameType | None) -> None:
+            self.stop = True
+
+        def on_dump(_signum: int, _frame: FrameType | None) -> None:
+            self.dump_requested = True
+
+        signal.signal(signal.SIGINT, on_stop)
+        signal.signal(signal.SIGTERM, on_stop)
+        signal.signal(signal.SIGUSR1, on_dump)
+
+
+def write_json_atomic(path: str, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` through a temp file and a rename."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    Path(tmp).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def open_ports(ports: Mapping[int, str], rx_ports: set[int], geometry: RingGeometry) -> list[PortIo]:
+    """Open every port (TX on all, RX ring on ``rx_ports``); close what was opened on error."""
+    opened: list[PortIo] = []
+    try:
+        for port, iface in sorted(ports.items()):
+            opened.append(PortIo(port, iface, geometry=geometry if port in rx_ports else None))
+    except OSError as exc:
+        for p in opened:
+            p.close()
+        raise OSError(exc.errno, f"port {port} ({iface}): {exc.strerror or exc}") from exc
+    return opened
+
+
+def build_gateway(options: LiveOptions, port_macs: dict[int, bytes]) -> Gateway:
+    """The Gateway for ``options``, with each port's source MAC taken from its interface."""
+    return Gateway.from_cfg_file(options.cfg_path, engine=options.engine,
+                                 unprotected_ports=options.unprotected_ports,
+                                 replay_window=options.replay_window, esn=options.esn, port_macs=port_macs)
+
+
+def snapshot(gw: Gateway, ports: Sequence[PortIo]) -> dict[str, Any]:
+    """Gateway counters plus kernel RX socket counters and TX results per port."""
+    counters = gw.counters()
+    counters["kernel"] = {str(p.port): p.read_kernel_counters().as_dict() for p in ports if p.receives}
+    counters["live"] = {str(p.port): {"tx_frames": p.tx_frames, "tx_errors": p.tx_errors} for p in ports}
+    return counters
+
+
+class StatsLine:
+    """A one-line summary every ``interval_s`` seconds: totals and rates since the last line."""
+
+    def __init__(self, interval_s: float, out: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval = interval_s
+        self._out = out
+        self._clock = clock
+        self._next = clock() + interval_s
+        self._last = (clock(), 0, 0)
+
+    def due(self) -> bool:
+        return self._interval > 0 and self._clock() >= self._next
+
+    def emit(self, rx: int, tx: int, dropped: int, kernel_drops: int, tag: str = "") -> None:
+        now = self._clock()
+        then, rx0, tx0 = self._last
+        span = max(now - then, 1e-9)
+        self._out.write(f"gateway-ref{tag}: rx {rx} tx {tx} dropped {dropped} kernel-drops {kernel_drops} "
+                        f"rx-pps {(rx - rx0) / span:.0f} tx-pps {(tx - tx0) / span:.0f}\n")
+        self._out.flush()
+        self._last = (now, rx, tx)
+        self._next = now + self._interval
+
+
+def _send_out(by_port: dict[int, PortIo], out: Mapping[int, list[bytes]], unknown: dict[int, int]) -> int:
+    sent = 0
+    for port, frames in out.items():
+        io = by_port.get(port)
+        if io is None:  # routed to a port with no interface: counted, never raised
+            unknown[port] = unknown.get(port, 0) + len(frames)
+            continue
+        sent += io.transmit(frames)
+    return sent
+
+
+class Loop:
+    """The poll loop over a set of ports for one Gateway (one process or one worker)."""
+
+    def __init__(self, gw: Gateway, ports: Sequence[PortIo], flag: StopFlag) -> None:
+        self.gw = gw
+        self.ports = list(ports)
+        self.flag = flag
+        self.by_port = {p.port: p for p in ports}
+        self.rx_ports = [p for p in ports if p.receives]
+        self.rx = 0
+        self.tx = 0
+        self.unknown_port: dict[int, int] = {}
+
+    def step(self, poller: select.poll, hot: bool) -> bool:
+        """One poll and the work it found; True when frames were received."""
+        poller.poll(HOT_POLL_MS if hot else IDLE_POLL_MS)
+        got = False
+        process, by_port, unknown = self.gw.process, self.by_port, self.unknown_port
+        for io in self.rx_ports:
+            for burst in io.bursts(MAX_BLOCKS_PER_WAKE):
+                got = True
+                self.rx += len(burst)
+                self.tx += _send_out(by_port, process(io.port, burst), unknown)
+        if not got and hot and self.rx_ports:
+            self.tx += _send_out(by_port, process(self.rx_ports[0].port, []), unknown)
+        return got
+
+    def run(self, on_tick: Callable[[], None], deadline: float) -> None:
+        poller = select.poll()
+        for io in self.rx_ports:
+            poller.register(io.fileno(), select.POLLIN | select.POLLERR)
+        hot_until = 0.0
+        while not self.flag.stop:
+            now = time.monotonic()
+            if deadline and now >= deadline:
+                break
+            if self.step(poller, now < hot_until):
+                hot_until = time.monotonic() + HOT_S
+            on_tick()
+
+    def finish(self) -> None:
+        """Flush the lookaside engine and transmit what it produced."""
+        self.tx += _send_out(self.by_port, self.gw.flush(), self.unknown_port)
+
+
+def summary_line(counters: Mapping[str, Any]) -> str:
+    kdrops = sum(k["drops"] for k in counters.get("kernel", {}).values())
+    return (f"gateway-ref live: rx {counters['rx']} tx {counters['tx']} dropped {counters['dropped']} "
+            f"kernel-drops {kdrops} drops {json.dumps(counters['drops'], sort_keys=True)}")
+
+
+def serve(options: LiveOptions, rx_ports: set[int], flag: StopFlag, *, tag: str = "",
+          ready: Callable[[], None] | None = None, counters_out: str | None = None) -> dict[str, Any]:
+    """Open ports, build the gateway, loop until stopped; return the final counters.
+
+    Used by the single process (all ports receive) and by each worker (its own ports receive).
+    """
+    ports = open_ports(options.ports, rx_ports, options.ring)
+    try:
+        gw = build_gateway(options, {p.port: p.mac for p in ports})
+        with gw:
+            loop = Loop(gw, ports, flag)
+            stats = StatsLine(options.stats_interval_s, sys.stdout)
+
+            def on_tick() -> None:
+                if flag.dump_requested and counters_out:
+                    flag.dump_requested = False
+                    write_json_atomic(counters_out, snapshot(gw, ports))
+                if stats.due():
+                    kd = sum(p.read_kernel_counters().drops for p in loop.rx_ports)
+                    c = gw.counters()
+                    stats.emit(c["rx"], c["tx"], c["dropped"], kd, tag)
+
+            if ready is not None:
+                ready()
+            deadline = time.monotonic() + options.max_runtime_s if options.max_runtime_s else 0.0
+            loop.run(on_tick, deadline)
+            loop.finish()
+            counters = snapshot(gw, ports)
+            if loop.unknown_port:
+                counters["live"]["no_interface"] = {str(k): v for k, v in loop.unknown_port.items()}
+            if counters_out:
+                write_json_atomic(counters_out, counters)
+            return counters
+    finally:
+        for p in ports:
+            p.close()
+
+
+def run_live(options: LiveOptions, out: TextIO = sys.stdout) -> dict[str, Any]:
+    """``gateway-ref live``: one process, or two workers (``live_workers``) with ``workers=2``."""
+    if options.workers == 2:
+        from gateway_ref.run.live_workers import run_workers  # noqa: PLC0415 - only with --workers 2
+
+        return run_workers(options, out)
+    build_gateway(options, {}).close()  # cfg errors before any interface is touched
+    flag = StopFlag()
+    flag.install()
+
+    def ready() -> None:
+        if options.ready_file:
+            write_json_atomic(options.ready_file, {"pid": os.getpid(), "ports": dict(options.ports)})
+
+    counters = serve(options, set(options.ports), flag, ready=ready, counters_out=options.counters_out)
+    print(summary_line(counters), file=out, flush=True)
+    return counters
