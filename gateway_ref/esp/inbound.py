@@ -19,6 +19,7 @@ from gateway_ref.cfg.records import Family
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.esp import replay
 from gateway_ref.esp.op import CryptoOp
+from gateway_ref.esp.sa import Engine
 from gateway_ref.proto import ecn, ipv4, ipv6, udp
 from gateway_ref.proto.esp import PAD
 
@@ -166,7 +167,6 @@ def _transport_rebuild(op: CryptoOp, payload: bytes, nh: int, v6: bool) -> bytes
 
 def _make_finish(sa: EspSa) -> Finish:
     p, rt = sa.params, sa.rt
-    from gateway_ref.esp.sa import Engine
     library = p.engine is Engine.LIBRARY
     v6 = p.outer_family is Family.IPV6
     tunnel = p.tunnel

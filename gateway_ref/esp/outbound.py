@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from gateway_ref.cfg.records import Family
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.esp.op import CryptoOp
+from gateway_ref.esp.sa import Engine
 from gateway_ref.proto import esp as esp_fmt
 from gateway_ref.proto import ipv4, ipv6, udp
 
 if TYPE_CHECKING:
     from gateway_ref.esp.sa import EspSa
 
-_I = struct.Struct(">I").pack
 # ver/ihl+tos, total, id, flags/frag, ttl/proto, checksum, addresses, ESP header
 _OUT4 = struct.Struct("!6H8s8s").pack
 _OUT6 = struct.Struct("!IHBB32s").pack  # ver/tc/flow, payload length, next hdr, hop limit, addresses
@@ -59,7 +59,6 @@ def _words_sum(data: bytes) -> int:
 
 def _make_prepare(sa: EspSa, transport: bool) -> Prepare:
     p, rt, tr = sa.params, sa.rt, sa.transform
-    from gateway_ref.esp.sa import Engine
     library = p.engine is Engine.LIBRARY
     seq_max = M32 if library and not p.esn else M64
     esn = p.esn
@@ -124,7 +123,6 @@ def _transport_split(l3: bytes, v6: bool) -> tuple[int, int] | None:
 
 def _tunnel4_finish(sa: EspSa) -> Finish:
     p, rt = sa.params, sa.rt
-    from gateway_ref.esp.sa import Engine
     id_mask = 0xFFFF if p.engine is Engine.LIBRARY else 0  # legacy: ID 0
     proto = ipv4.PROTO_UDP if p.udp_encap else ipv4.PROTO_ESP
     ttlproto = (_TTL << 8) | proto
