@@ -3,7 +3,8 @@
 Rows: clear IPv4/UDP frames, and ESP-encrypted frames (IPv4 tunnel, AES-128-GCM and
 AES-128-CBC + HMAC-SHA256-128) for 64/512/1400-byte inner IPv4 packets (the clear L3 size,
 ``SizeBasis.L3``, as in measured-baselines.md's crypto rows), each with the 24-byte signature.
-Plus 64-byte clear *frames* (incl. FCS) with protocol 253. scapy builds the same packets
+Plus 64-byte clear *frames* (incl. FCS) with protocol 253, and the codec's GCM frame builder
+alone on one prebuilt packet (the floor the stream builder adds its per-packet work to). scapy builds the same packets
 (Ether/IP/UDP/Raw and ``SecurityAssociation.encrypt``) on far fewer packets in the same run;
 the ratio is ours / scapy. Frames/s are wall-clock medians of ``--trials`` runs, so they move
 with machine load; the ratios are what to compare.
@@ -26,6 +27,7 @@ from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
+from harness.codec.esp_encode import EspEncoder  # noqa: E402
 from harness.codec.spec import EspSaSpec  # noqa: E402
 from harness.scenario import Direction, get_preset  # noqa: E402
 from harness.stream import (EspStreamSpec, HeaderTemplate, L4Proto, SizeBasis, SizeSpec,  # noqa: E402
@@ -92,6 +94,15 @@ def main() -> None:
             spec = StreamSpec(1, TEMPLATE, n, SizeSpec.fixed(size, SizeBasis.L3), port=0, esp=EspStreamSpec(sa.spec))
             _row(f"esp {label}", size, _rate(lambda: build_frames(spec, scenario), n, trials),
                  _rate(lambda: _scapy_frames(size, ns // 4, scapy_sa), ns // 4, 1))
+    sa = get_preset(SUITES["aes-128-gcm"]).sa(Direction.IN, 2001)
+    assert sa is not None
+    inner = build_frames(StreamSpec(1, TEMPLATE, 1, SizeSpec.fixed(64, SizeBasis.L3), port=0), scenario)[0][14:]
+    encode = EspEncoder(sa.spec).frame_builder(bytes(14))
+    floor = _rate(lambda: [encode(inner, k + 1) for k in range(n)], n, trials)
+    ours = _rate(lambda: build_frames(StreamSpec(1, TEMPLATE, n, SizeSpec.fixed(64, SizeBasis.L3), port=0,
+                                                 esp=EspStreamSpec(sa.spec)), scenario), n, trials)
+    print(f"codec GCM frame_builder alone on one prebuilt 64-byte packet: {floor:,.0f} frames/s; "
+          f"full stream build = {ours / floor:.2f} of it")
     tiny = StreamSpec(1, HeaderTemplate("198.19.1.1", "198.18.1.1", L4Proto.NONE), n, SizeSpec.fixed(64), port=0)
     _row("clear proto253 (frame)", 64, _rate(lambda: build_frames(tiny, scenario), n, trials),
          _rate(lambda: [bytes(Ether() / IP(src="198.19.1.1", dst="198.18.1.1", proto=253) /
