@@ -37,14 +37,25 @@ _V4 = Family.IPV4
 _BYPASS = PolicyAction.BYPASS
 
 
-def lookup_sa_in(tables: Any, sas: dict[int, SaCtx], l3: bytes, family: Family, esp_off: int) -> SaCtx | DropReason:
+def sad_by_family(tables: Any, sas: dict[int, SaCtx]) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
+    """SPI -> SaCtx per outer family (IPv4, IPv6), read once through ``Tables.sa_in``."""
+    out: tuple[dict[int, SaCtx], dict[int, SaCtx]] = ({}, {})
+    for spi, ctx in sas.items():
+        for table, family in zip(out, (Family.IPV4, Family.IPV6)):
+            rule = tables.sa_in(family, spi)
+            if rule is not None:
+                table[spi] = ctx
+    return out
+
+
+def lookup_sa_in(sad: tuple[dict[int, SaCtx], dict[int, SaCtx]], l3: bytes, family: Family,
+                 esp_off: int) -> SaCtx | DropReason:
     """The inbound SA for an ESP packet, checking tunnel endpoints (shared with inline ports)."""
-    spi = int.from_bytes(l3[esp_off:esp_off + 4], "big")
-    rule = tables.sa_in(family, spi)
-    if rule is None:
+    sa = sad[0 if family is _V4 else 1].get(int.from_bytes(l3[esp_off:esp_off + 4], "big"))
+    if sa is None:
         return DropReason.UNKNOWN_SPI
-    sa = sas[rule.spi]
     if sa.src is not None and (sa.src, sa.dst) != src_dst(l3, family):
+        sa.drops += 1
         return DropReason.BAD_TUNNEL_ADDRESS
     return sa
 
@@ -55,18 +66,15 @@ class SadIn(Node):
 
     def __init__(self, tables: Any, sas: dict[int, SaCtx], esp: EspOps) -> None:
         super().__init__()
-        self.tables = tables
-        self.sas = sas  # inbound SPI -> SaCtx
+        self.sad = sad_by_family(tables, sas)
         self.esp = esp
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         dec, look, drops = out["esp-decrypt"].append, out["crypto-lookaside"].append, out["drop"]
-        tables, sas = self.tables, self.sas
+        sad = self.sad
         for buf in bufs:
-            sa = lookup_sa_in(tables, sas, buf.data, buf.family, buf.esp_off)
+            sa = lookup_sa_in(sad, buf.data, buf.family, buf.esp_off)
             if type(sa) is DropReason:
-                if sa is DropReason.BAD_TUNNEL_ADDRESS:
-                    sas[int.from_bytes(buf.data[buf.esp_off:buf.esp_off + 4], "big")].drops += 1
                 drop_to(drops, buf, sa, self.name)
                 continue
             buf.sa = sa  # type: ignore[assignment]

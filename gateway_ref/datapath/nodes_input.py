@@ -62,8 +62,8 @@ class IpsecClassify(Node):
         unprotected, natt, find = self.unprotected, self.natt, esp_offset
         for buf in bufs:
             data = buf.data
-            if buf.family is _V4 and data[9] != 50 and (data[9] != 17 or not natt):
-                off = None  # plain IPv4: skip the general walk
+            if buf.family is _V4 and (data[9] != 17 or not natt):  # IPv4 fast paths
+                off = (data[0] & 15) * 4 if data[9] == 50 else None
             else:
                 off = find(data, buf.family, natt)
             inbound = buf.port in unprotected

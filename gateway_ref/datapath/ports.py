@@ -19,18 +19,19 @@ from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.datapath.espops import EspOps
-from gateway_ref.datapath.l3 import esp_offset, strip_ethernet
-from gateway_ref.datapath.nodes_in import lookup_sa_in
+from gateway_ref.cfg.records import Family
+from gateway_ref.datapath.l3 import esp_offset, src_dst, strip_ethernet
+from gateway_ref.datapath.nodes_in import sad_by_family
 
 NODE = "port-rx"
+_V4 = Family.IPV4
 
 
 class InlineRx:
     """Receive-side inline IPsec of the emulated ports."""
 
     def __init__(self, tables: Any, sas: dict[int, SaCtx], esp: EspOps, natt: bool) -> None:
-        self.tables = tables
-        self.sas = sas
+        self.sad = sad_by_family(tables, sas)
         self.esp = esp
         self.natt = natt
 
@@ -45,6 +46,14 @@ class InlineRx:
             (plain, crypto_done, esp_done, dropped)[dest].append(buf)
         return {"ethernet-input": plain, "esp-decrypt-post": crypto_done, "spd-in": esp_done, "drop": dropped}
 
+    def _sa(self, l3: bytes, family: Any, off: int) -> SaCtx | None:
+        """The inline SA for this ESP packet, or None to leave it to the graph. A tunnel address
+        mismatch is left to ``sad-in`` too, which counts it: peek without counting here."""
+        sa = self.sad[0 if family is _V4 else 1].get(int.from_bytes(l3[off:off + 4], "big"))
+        if sa is None or not sa.inline or (sa.src is not None and (sa.src, sa.dst) != src_dst(l3, family)):
+            return None
+        return sa
+
     def _take(self, buf: Buf) -> int:
         """0: not ours; 1: crypto done; 2: ESP done; 3: dropped."""
         parsed = strip_ethernet(buf.data)
@@ -54,8 +63,8 @@ class InlineRx:
         off = esp_offset(l3, family, self.natt)
         if type(off) is not int or off + 8 > len(l3):
             return 0
-        sa = lookup_sa_in(self.tables, self.sas, l3, family, off)
-        if type(sa) is DropReason or not sa.placement.is_inline:  # type: ignore[union-attr]
+        sa = self._sa(l3, family, off)
+        if sa is None:
             return 0
         esp = self.esp
         if sa.placement is Placement.INLINE_CRYPTO:  # type: ignore[union-attr]
