@@ -6,7 +6,7 @@ import struct
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from conftest import inner4, inner6, sa_pair, sa_rule
+from esp_helpers import inner4, inner6, sa_pair, sa_rule
 from gateway_ref.cfg.records import Family, SaMode
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.esp import Engine, esp_decrypt, esp_encrypt, make_sa

@@ -7,7 +7,7 @@ import ipaddress
 
 import pytest
 
-from conftest import V4_DST, V4_SRC, V6_DST, V6_SRC, inner, inner4, inner6, sa_pair, sa_rule
+from esp_helpers import V4_DST, V4_SRC, V6_DST, V6_SRC, inner, inner4, inner6, sa_pair, sa_rule
 from gateway_ref.cfg.records import Family, SaMode
 from gateway_ref.esp import Engine, esp_decrypt, esp_encrypt
 from gateway_ref.proto import checksum, ipv4, ipv6

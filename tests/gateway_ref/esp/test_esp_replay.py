@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import inner4, sa_pair, sa_rule
+from esp_helpers import inner4, sa_pair, sa_rule
 from gateway_ref.cfg.records import Family
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.esp import (Engine, decrypt_finish, decrypt_prepare, esp_decrypt, esp_encrypt,

@@ -6,7 +6,7 @@ import pytest
 from scapy.layers.inet import UDP
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting
 
-from conftest import IN6_DST, IN6_SRC, inner4, sa_pair, sa_rule
+from esp_helpers import IN6_DST, IN6_SRC, inner4, sa_pair, sa_rule
 from gateway_ref.cfg.records import Family, SaMode
 from gateway_ref.esp import Engine, esp_decrypt, esp_encrypt
 from gateway_ref.proto import ipv4, ipv6

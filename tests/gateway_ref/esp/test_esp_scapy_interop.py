@@ -8,7 +8,7 @@ from scapy.layers.inet import IP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
-from conftest import V4_DST, V4_SRC, V6_DST, V6_SRC, inner4, inner6, sa_pair, sa_rule
+from esp_helpers import V4_DST, V4_SRC, V6_DST, V6_SRC, inner4, inner6, sa_pair, sa_rule
 from gateway_ref.cfg.records import Family, SaMode
 from gateway_ref.esp import esp_decrypt, esp_encrypt
 

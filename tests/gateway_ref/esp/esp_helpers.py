@@ -1,10 +1,9 @@
-"""Shared builders for the ESP tests: SA rules with deterministic keys, inner packets."""
+"""Shared builders for the ESP tests (a plain module with a unique name, imported by the test
+files): SA rules with deterministic keys, inner packets."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 
-import pytest
 from scapy.layers.inet import IP, UDP
 from scapy.layers.inet6 import IPv6
 
@@ -59,8 +58,3 @@ def inner6(payload: bytes = b"hello esp", tc: int = 0, hlim: int = 64) -> bytes:
 
 def inner(family: Family, payload: bytes = b"hello esp", tos: int = 0) -> bytes:
     return inner4(payload, tos) if family is Family.IPV4 else inner6(payload, tos)
-
-
-@pytest.fixture
-def rule_factory() -> Callable[..., SaRule]:
-    return sa_rule
