@@ -161,6 +161,15 @@ class AfPacketPort:
         self._frames_captured += len(frames)
         return frames
 
+    def take_captured(self) -> list[Captured]:
+        """Frames captured since ``start_capture`` or the last take, without stopping (TPACKET_V3
+        ring only; with ``rx_threaded`` the ring is also walked in between)."""
+        if not isinstance(self._capture, RingCapture):
+            raise PortError(f"{self.name}: take_captured needs a running RxMode.RING capture")
+        frames = self._capture.take()
+        self._frames_captured += len(frames)
+        return frames
+
     def kernel_stats(self) -> KernelStats:
         """Kernel counters summed over the captures stopped so far."""
         return self._kernel

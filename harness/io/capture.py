@@ -55,6 +55,7 @@ class RingCapture:
         self._max_frames = max_frames
         self._max_duration_s = max_duration_s
         self._stop = threading.Event()
+        self._lock = threading.Lock()  # the walker thread vs take()
         self._thread: threading.Thread | None = None
         if threaded:
             self._thread = threading.Thread(target=self._loop, name=f"ring-{iface}", daemon=True)
@@ -68,7 +69,18 @@ class RingCapture:
             if len(self._frames) >= self._max_frames:
                 break
             poller.poll(POLL_MS)
+            with self._lock:
+                self._ring.drain(self._frames, self._max_frames)
+
+    def take(self) -> list[Captured]:
+        """Frames captured so far (walking ready blocks first); the capture goes on.
+
+        Frames still in a block the kernel has not retired come with a later ``take``.
+        """
+        with self._lock:
             self._ring.drain(self._frames, self._max_frames)
+            frames, self._frames = self._frames, []
+        return frames
 
     def _drain_retired(self) -> None:
         """Drain until no block is ready even after the kernel's retire timeout (bounded)."""

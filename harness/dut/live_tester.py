@@ -1,0 +1,96 @@
+"""The tester side of a live DUT: one AF_PACKET port per DUT port, capturing all the time.
+
+``send(port, frames)`` transmits on the tester interface wired to DUT port ``port``;
+``collect()`` waits until the DUT's output has settled (no new frame for ``settle_s`` after
+the last send, at most ``max_wait_s``) and returns every frame captured on every tester
+interface since the last collect, with kernel RX timestamps (CLOCK_REALTIME ns). Captures are
+TPACKET_V3 rings walked by a thread, with PACKET_IGNORE_OUTGOING so our own frames never
+come back as DUT output.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping, Sequence
+
+from harness.dut.base import ReceivedFrame
+from harness.io.afpacket import AfPacketConfig, AfPacketPort, RxMode
+from harness.io.port import StopReason
+
+SETTLE_S = 0.15
+MAX_WAIT_S = 5.0
+TICK_S = 0.01
+SEND_LIMIT_S = 30.0
+CAPTURE_CONFIG = AfPacketConfig(rx_mode=RxMode.RING, rx_threaded=True, rx_retire_ms=4, rx_ring_bytes=32 << 20)
+
+
+@dataclasses.dataclass(frozen=True)
+class TesterPort:
+    """DUT port ``port`` is wired to tester interface ``iface`` (in ``netns``, None: here)."""
+
+    port: int
+    iface: str
+    netns: str | None = None
+
+
+class LiveTester:
+    """Tester ports for a set of DUT ports; capture starts at construction."""
+
+    def __init__(self, ports: Sequence[TesterPort], *, settle_s: float = SETTLE_S,
+                 max_wait_s: float = MAX_WAIT_S, config: AfPacketConfig = CAPTURE_CONFIG) -> None:
+        self.settle_s = settle_s
+        self.max_wait_s = max_wait_s
+        self._ports: dict[int, AfPacketPort] = {}
+        try:
+            for tp in ports:
+                p = AfPacketPort(tp.iface, netns=tp.netns, config=config)
+                self._ports[tp.port] = p
+                p.start_capture()
+        except Exception:
+            self.close()
+            raise
+        self._last_send = time.monotonic()
+
+    @property
+    def ports(self) -> Mapping[int, AfPacketPort]:
+        return self._ports
+
+    def send(self, port: int, frames: Sequence[bytes]) -> None:
+        """Transmit ``frames`` on the tester interface facing DUT port ``port`` (bounded in time)."""
+        try:
+            tester = self._ports[port]
+        except KeyError:
+            raise ValueError(f"no tester interface for DUT port {port} (have {sorted(self._ports)})") from None
+        result = tester.send(list(frames), duration_limit_s=SEND_LIMIT_S)
+        if result.stop is not StopReason.COMPLETE:
+            raise RuntimeError(f"DUT port {port}: sent {result.frames_sent} of {len(frames)} frames "
+                               f"({result.stop.value}) on {tester.name}")
+        self._last_send = time.monotonic()
+
+    def _take(self, into: list[ReceivedFrame]) -> int:
+        before = len(into)
+        for port, tester in self._ports.items():
+            into.extend(ReceivedFrame(port, ts, bytes(frame)) for ts, frame in tester.take_captured())
+        return len(into) - before
+
+    def collect(self) -> list[ReceivedFrame]:
+        """Everything captured since the last collect, once no new frame came for ``settle_s``
+        (counted from the later of the last send and the last frame), at most ``max_wait_s``."""
+        got: list[ReceivedFrame] = []
+        start = time.monotonic()
+        quiet_since = max(self._last_send, start - self.settle_s / 2)
+        while True:
+            now = time.monotonic()
+            if self._take(got):
+                quiet_since = now
+            elif now - quiet_since >= self.settle_s or now - start >= self.max_wait_s:
+                break
+            time.sleep(TICK_S)
+        got.sort(key=lambda f: (f.port, f.ts_ns))
+        return got
+
+    def close(self) -> None:
+        """Stop captures and close sockets; idempotent."""
+        ports, self._ports = self._ports, {}
+        for p in ports.values():
+            p.close()

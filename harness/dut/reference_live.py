@@ -1,0 +1,102 @@
+"""``--dut reference-live``: ``gateway-ref live`` in the DUT namespace of a fresh rig.
+
+Built on the external adapter, so both share one code path: the rig (``harness.topo``) is
+described as a lab (tester interface per DUT port, MACs, DUT interfaces) whose command
+template is ``ip netns exec <dut-ns> python -m gateway_ref.cli live -f {cfg} --port 0={port0}
+...``, with a ready file and SIGUSR1 for counters. The gateway runs as a subprocess, never
+imported: this module does not import ``gateway_ref``.
+
+``close`` stops the gateway (SIGTERM, bounded, then SIGKILL), closes the tester sockets and
+removes the rig; it runs from ``close()``, on SIGINT/SIGTERM (the rig's signal guard) and at
+interpreter exit, and stale rigs of killed runs are removed by the next run.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from harness.dut.base import DutOptions, DutUnavailable, ReceivedFrame
+from harness.dut.external import ExternalDut
+from harness.dut.external_lab import DutCommand, Lab, LabPort
+from harness.topo import Rig, RigSpec, rig
+from harness.topo.require import netns_missing
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def gateway_command(r: Rig, python: str = sys.executable, workers: int = 1,
+                    extra: Sequence[str] = ()) -> tuple[str, ...]:
+    """The start template for ``gateway-ref live`` in the rig's DUT namespace."""
+    ports = [arg for link in r.links for arg in ("--port", f"{link.dut_port}={{port{link.dut_port}}}")]
+    return ("ip", "netns", "exec", r.dut_ns, "env", f"PYTHONPATH={ROOT}", python, "-m", "gateway_ref.cli", "live",
+            "-f", "{cfg}", *ports, "-u", "{unprotected_mask}", "-w", "{replay_window}", "{esn}",
+            "--engine", "{engine}", "--workers", str(workers), "--ready-file", "{ready_file}",
+            "--counters-out", "{counters_file}", *extra)
+
+
+def lab_for_rig(r: Rig, command: DutCommand | None) -> Lab:
+    """A lab description of ``r``: tester interfaces in its tester namespace."""
+    ports = tuple(LabPort(link.dut_port, link.tester_iface, link.dut_mac, link.tester_mac, link.dut_iface)
+                  for link in r.links)
+    return Lab(source=f"rig {r.run_id}", ports=ports, tester_netns=r.tester_ns, command=command)
+
+
+class ReferenceLiveDut:
+    """The reference gateway live on veth pairs in namespaces."""
+
+    name = "reference-live"
+
+    def __init__(self, spec: RigSpec = RigSpec(), *, workers: int = 1, python: str = sys.executable) -> None:
+        reason = netns_missing()
+        if reason:
+            raise DutUnavailable(f"needs root and network namespaces: {reason}")
+        self._stack = contextlib.ExitStack()
+        try:
+            self.rig = self._stack.enter_context(rig(spec))
+            command = DutCommand(start=gateway_command(self.rig, python, workers), ready_file="{ready_file}",
+                                 ready_timeout_s=30.0, counters_file="{counters_file}",
+                                 counters_signal=signal.SIGUSR1)
+            self._external = ExternalDut(lab_for_rig(self.rig, command))
+            self._stack.callback(self._external.close)
+        except BaseException:
+            self._stack.close()
+            raise
+        atexit.register(self.close)
+
+    @property
+    def lab(self) -> Lab:
+        return self._external.lab
+
+    @property
+    def final_counters(self) -> dict | None:
+        return self._external.final_counters
+
+    def configure(self, cfg_text: str, options: DutOptions) -> None:
+        self._external.configure(cfg_text, options)
+
+    def send(self, port: int, frames: Sequence[bytes]) -> None:
+        self._external.send(port, frames)
+
+    def collect(self) -> list[ReceivedFrame]:
+        return self._external.collect()
+
+    def counters(self) -> dict | None:
+        return self._external.counters()
+
+    def dut_output(self) -> tuple[str, str]:
+        return self._external.dut_output()
+
+    def stop_gateway(self) -> int | None:
+        """Stop the gateway (keeping the rig); return its exit status. ``final_counters`` then
+        holds the counters it wrote at exit."""
+        self._external.stop_process()
+        return self._external.last_exit
+
+    def close(self) -> None:
+        """Stop the gateway, close tester sockets, remove the rig; idempotent."""
+        self._stack.close()
+        atexit.unregister(self.close)
