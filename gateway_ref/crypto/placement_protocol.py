@@ -3,7 +3,7 @@
 Used for ``lookaside-protocol-offload`` (the job runs on the lookaside engine's thread) and
 ``inline-protocol-offload`` (the emulated port runs it at RX or TX). The SA of such a job is
 only ever touched by that executor, so its sequence counter and replay window need no lock.
-``prepare``/``finish`` are the ESP functions of ``gateway_ref.esp`` for the direction.
+``prepare(l3)``/``finish(op)`` are one SA's ESP functions for the direction.
 """
 from __future__ import annotations
 
@@ -16,18 +16,16 @@ from gateway_ref.datapath.drops import DropReason
 class ProtocolJob:
     """All of ESP for one packet; ``result`` is finish's value or the DropReason of a step."""
 
-    __slots__ = ("prepare", "finish", "sa", "l3", "result")
+    __slots__ = ("prepare", "finish", "l3", "result")
 
-    def __init__(self, prepare: Callable[[Any, bytes], Any], finish: Callable[[Any], Any],
-                 sa: Any, l3: bytes) -> None:
+    def __init__(self, prepare: Callable[[bytes], Any], finish: Callable[[Any], Any], l3: bytes) -> None:
         self.prepare = prepare
         self.finish = finish
-        self.sa = sa
         self.l3 = l3
         self.result: Any = None
 
     def run(self) -> Any:
-        op = self.prepare(self.sa, self.l3)
+        op = self.prepare(self.l3)
         if type(op) is DropReason:
             self.result = op
         else:

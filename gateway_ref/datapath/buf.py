@@ -12,6 +12,7 @@ from typing import Any
 from gateway_ref.cfg.records import Family, SaMode, SaRule
 from gateway_ref.crypto.placement import Placement
 from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.espops import EspOps
 
 
 _CRYPTO_NEXT = {
@@ -42,16 +43,20 @@ class Buf:
 
 
 class SaCtx:
-    """Runtime view of one SA: rule, ESP state (``esp``), placement, counters."""
+    """Runtime view of one SA: rule, ESP state (``esp``) with its bound ``prepare``/``finish``,
+    placement, and ``drops``: packets the datapath itself drops for this SA (a tunnel address
+    mismatch); the ESP runtime counts what ESP processes and drops (``EspOps.stats``)."""
 
-    __slots__ = ("rule", "esp", "placement", "outbound", "key", "spi", "outer_family", "port_id",
-                 "src", "dst", "inline", "crypto_next", "packets", "bytes", "drops")
+    __slots__ = ("rule", "esp", "prepare", "finish", "stats", "placement", "outbound", "key", "spi",
+                 "outer_family", "port_id", "src", "dst", "inline", "crypto_next", "drops")
 
-    def __init__(self, rule: SaRule, esp: Any, placement: Placement, inner_family: Family) -> None:
+    def __init__(self, rule: SaRule, esp: Any, ops: EspOps, placement: Placement, inner_family: Family) -> None:
         self.rule = rule
         self.esp = esp
         self.placement = placement
         self.outbound = rule.direction.value == "out"
+        self.prepare, self.finish = ops.bound(esp, self.outbound)
+        self.stats = ops.stats
         self.key = f"{rule.direction.value}/{rule.spi}"
         self.spi = rule.spi
         if rule.mode is SaMode.IPV4_TUNNEL:
@@ -66,10 +71,13 @@ class SaCtx:
         # placement facts as plain attributes: enum hashing costs too much per packet
         self.inline = placement.is_inline
         self.crypto_next = _CRYPTO_NEXT[placement]  # where esp-encrypt/esp-decrypt send a prepared op
-        self.packets = 0
-        self.bytes = 0
         self.drops = 0
 
-    def snapshot(self) -> dict[str, int | str]:
-        return {"packets": self.packets, "bytes": self.bytes, "drops": self.drops,
-                "type": self.rule.type.value}
+    def snapshot(self) -> dict[str, Any]:
+        """packets/bytes (inner) ESP handled, drops in total and by reason, the cfg type."""
+        st = self.stats(self.esp)
+        by_reason = {r.value: n for r, n in st.drops.items() if n}
+        if self.drops:
+            by_reason[DropReason.BAD_TUNNEL_ADDRESS.value] = by_reason.get(DropReason.BAD_TUNNEL_ADDRESS.value, 0) + self.drops
+        return {"packets": st.packets, "bytes": st.bytes, "drops": sum(by_reason.values()),
+                "drops_by_reason": dict(sorted(by_reason.items())), "type": self.rule.type.value}

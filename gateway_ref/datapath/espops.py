@@ -1,19 +1,45 @@
-"""The four ESP entry points the datapath calls, bundled so nodes bind them as locals.
+"""The ESP entry points the datapath calls, bundled so it does not import ``gateway_ref.esp``.
 
-They come from ``gateway_ref.esp`` (``encrypt_prepare``/``encrypt_finish`` outbound,
-``decrypt_prepare``/``decrypt_finish`` inbound); ``prepare`` returns a CryptoOp with a
-thread-safe ``run()`` or a DropReason, ``finish`` the packet or a DropReason.
+``encrypt_prepare``/``encrypt_finish``/``decrypt_prepare``/``decrypt_finish`` are
+``gateway_ref.esp``'s API: ``prepare(sa, l3)`` returns a CryptoOp with a thread-safe ``run()``
+or a DropReason, ``finish(op)`` the packet or a DropReason. ``bind(sa, outbound)`` may return
+the SA's own (prepare(l3), finish(op)) closures to save a call per packet (esp documents
+them); ``stats(sa)`` reads the SA runtime's counters, which the ESP code keeps: packets and
+inner bytes it processed, drops by reason.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from gateway_ref.datapath.drops import DropReason
+
+Prepare = Callable[[bytes], Any]
+Finish = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class SaStats:
+    packets: int
+    bytes: int
+    drops: dict[DropReason, int]
 
 
 @dataclass(frozen=True)
 class EspOps:
     encrypt_prepare: Callable[[Any, bytes], Any]
-    encrypt_finish: Callable[[Any], Any]
+    encrypt_finish: Finish
     decrypt_prepare: Callable[[Any, bytes], Any]
-    decrypt_finish: Callable[[Any], Any]
+    decrypt_finish: Finish
+    stats: Callable[[Any], SaStats]
+    bind: Callable[[Any, bool], tuple[Prepare, Finish]] | None = None
+
+    def bound(self, sa: Any, outbound: bool) -> tuple[Prepare, Finish]:
+        """(prepare(l3), finish(op)) for one SA and direction."""
+        if self.bind is not None:
+            return self.bind(sa, outbound)
+        if outbound:
+            return functools.partial(self.encrypt_prepare, sa), self.encrypt_finish
+        return functools.partial(self.decrypt_prepare, sa), self.decrypt_finish

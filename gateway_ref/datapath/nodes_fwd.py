@@ -25,7 +25,6 @@ from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf
 from gateway_ref.datapath.counters import Counters
 from gateway_ref.datapath.drops import DropReason
-from gateway_ref.datapath.espops import EspOps
 from gateway_ref.datapath.graph import Node, drop_to
 from gateway_ref.datapath.l3 import ETHERTYPE_IPV4, ETHERTYPE_IPV6, ipv4_with_checksum
 
@@ -93,11 +92,10 @@ class Tx(Node):
     name = "tx"
     nexts = ("drop",)
 
-    def __init__(self, tables: Any, counters: Counters, esp: EspOps) -> None:
+    def __init__(self, tables: Any, counters: Counters) -> None:
         super().__init__()
         self.tables = tables
         self.port_tx = counters.port_tx
-        self.esp = esp
         self.headers4: dict[int, bytes] = {}  # Ethernet header per port, by family
         self.headers6: dict[int, bytes] = {}
         self.frames: dict[int, list[bytes]] = {}
@@ -137,16 +135,13 @@ class Tx(Node):
         """The port encrypts: run the prepared op (inline-crypto) or all of ESP (inline-protocol)."""
         sa = buf.sa
         if sa.placement is Placement.INLINE_PROTOCOL:  # type: ignore[union-attr]
-            res = ProtocolJob(self.esp.encrypt_prepare, self.esp.encrypt_finish, sa.esp, buf.data).run()  # type: ignore[union-attr]
+            res = ProtocolJob(sa.prepare, sa.finish, buf.data).run()  # type: ignore[union-attr]
         else:
             buf.op.run()
-            res = self.esp.encrypt_finish(buf.op)
+            res = sa.finish(buf.op)  # type: ignore[union-attr]
             buf.op = None
         if type(res) is DropReason:
-            sa.drops += 1  # type: ignore[union-attr]
             return res
-        sa.packets += 1  # type: ignore[union-attr]
-        sa.bytes += len(buf.data)  # type: ignore[union-attr]
         buf.data = res
         buf.family = sa.outer_family  # type: ignore[union-attr]
         return None

@@ -10,8 +10,8 @@ the SA's endpoints. Nexts: ``esp-decrypt``; ``crypto-lookaside`` for lookaside-p
 drops prepare's reasons (REPLAY, ESP_TRUNCATED, ...).
 
 ``esp-decrypt-post``: finish in arrival order (ICV result, replay re-check and window advance,
-padding and next-header checks, decap). Nexts: ``spd-in``; drops finish's reasons. Counts
-per-SA packets and inner bytes.
+padding and next-header checks, decap). Nexts: ``spd-in``; drops finish's reasons. (The ESP
+runtime counts per-SA packets, bytes and drops; the datapath adds tunnel-address drops.)
 
 ``spd-in``: in: clear packets and decrypted packets (``buf.sa`` = the SA that decrypted
 them). bypass -> ``route``; discard -> SP_DISCARD; no match -> SP_NO_MATCH; protect S:
@@ -28,13 +28,13 @@ from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.counters import Counters, add_policy_counts
 from gateway_ref.datapath.drops import DropReason
-from gateway_ref.datapath.espops import EspOps
 from gateway_ref.datapath.graph import Node, drop_to
 from gateway_ref.datapath.l3 import src_dst
 
 _IN = Direction.IN
 _V4 = Family.IPV4
 _BYPASS = PolicyAction.BYPASS
+_LOOKASIDE_PROTOCOL = Placement.LOOKASIDE_PROTOCOL
 
 
 def sad_by_family(tables: Any, sas: dict[int, SaCtx]) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
@@ -64,10 +64,9 @@ class SadIn(Node):
     name = "sad-in"
     nexts = ("esp-decrypt", "crypto-lookaside", "drop")
 
-    def __init__(self, tables: Any, sas: dict[int, SaCtx], esp: EspOps) -> None:
+    def __init__(self, tables: Any, sas: dict[int, SaCtx]) -> None:
         super().__init__()
         self.sad = sad_by_family(tables, sas)
-        self.esp = esp
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         dec, look, drops = out["esp-decrypt"].append, out["crypto-lookaside"].append, out["drop"]
@@ -79,7 +78,7 @@ class SadIn(Node):
                 continue
             buf.sa = sa  # type: ignore[assignment]
             if sa.placement is Placement.LOOKASIDE_PROTOCOL:  # type: ignore[union-attr]
-                buf.op = ProtocolJob(self.esp.decrypt_prepare, self.esp.decrypt_finish, sa.esp, buf.data)  # type: ignore[union-attr]
+                buf.op = ProtocolJob(sa.prepare, sa.finish, buf.data)  # type: ignore[union-attr]
                 look(buf)
             else:
                 dec(buf)
@@ -89,17 +88,12 @@ class EspDecrypt(Node):
     name = "esp-decrypt"
     nexts = ("crypto-cpu", "crypto-lookaside", "drop")
 
-    def __init__(self, esp: EspOps) -> None:
-        super().__init__()
-        self.prepare = esp.decrypt_prepare
-
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
-        cpu, look, drops, prepare = out["crypto-cpu"].append, out["crypto-lookaside"].append, out["drop"], self.prepare
+        cpu, look, drops = out["crypto-cpu"].append, out["crypto-lookaside"].append, out["drop"]
         for buf in bufs:
             sa = buf.sa
-            op = prepare(sa.esp, buf.data)  # type: ignore[union-attr]
+            op = sa.prepare(buf.data)  # type: ignore[union-attr]
             if type(op) is DropReason:
-                sa.drops += 1  # type: ignore[union-attr]
                 drop_to(drops, buf, op, self.name)
                 continue
             buf.op = op
@@ -110,24 +104,17 @@ class EspDecryptPost(Node):
     name = "esp-decrypt-post"
     nexts = ("spd-in", "drop")
 
-    def __init__(self, esp: EspOps) -> None:
-        super().__init__()
-        self.finish = esp.decrypt_finish
-
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
-        spd, drops, finish = out["spd-in"].append, out["drop"], self.finish
+        spd, drops = out["spd-in"].append, out["drop"]
         for buf in bufs:
             sa = buf.sa
             op = buf.op
             buf.op = None
-            res = op.result if sa.placement is Placement.LOOKASIDE_PROTOCOL else finish(op)  # type: ignore[union-attr]
+            res = op.result if sa.placement is _LOOKASIDE_PROTOCOL else sa.finish(op)  # type: ignore[union-attr]
             if type(res) is DropReason:
-                sa.drops += 1  # type: ignore[union-attr]
                 drop_to(drops, buf, res, self.name)
                 continue
             buf.data, buf.family = res
-            sa.packets += 1  # type: ignore[union-attr]
-            sa.bytes += len(buf.data)  # type: ignore[union-attr]
             spd(buf)
 
 

@@ -12,7 +12,7 @@ inline-protocol -> ``route`` (the TX port does all of ESP). Counters: per-policy
 the op); drops whatever prepare returns (SEQUENCE_EXHAUSTED, ...).
 
 ``esp-encrypt-post``: finishes ops in the order received (the outer packet), sets the outer
-family. Nexts: ``route``; drops finish's reasons. Counts per-SA packets and inner bytes.
+family. Nexts: ``route``; drops finish's reasons. (The ESP runtime counts per-SA packets.)
 """
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.counters import Counters, add_policy_counts
 from gateway_ref.datapath.drops import DropReason
-from gateway_ref.datapath.espops import EspOps
 from gateway_ref.datapath.graph import Node, drop_to
 
 _BYPASS, _DISCARD = PolicyAction.BYPASS, PolicyAction.DISCARD
@@ -36,13 +35,12 @@ class SpdOut(Node):
     name = "spd-out"
     nexts = ("esp-encrypt", "crypto-lookaside", "route", "drop")
 
-    def __init__(self, spds: dict[Family, Any], sas: dict[int, SaCtx], counters: Counters, esp: EspOps) -> None:
+    def __init__(self, spds: dict[Family, Any], sas: dict[int, SaCtx], counters: Counters) -> None:
         super().__init__()
         self.lookups = tuple(None if spds[f] is None else spds[f].lookup for f in (Family.IPV4, Family.IPV6))
         self.sas = sas  # outbound SPI -> SaCtx
         self.policy = counters.policy
         self.skipped = counters.policy_skipped
-        self.esp = esp
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         enc, look, route = out["esp-encrypt"].append, out["crypto-lookaside"].append, out["route"].append
@@ -76,7 +74,7 @@ class SpdOut(Node):
                 if placement is _INLINE_PROTOCOL:
                     route(buf)
                 elif placement is _LOOKASIDE_PROTOCOL:
-                    buf.op = ProtocolJob(self.esp.encrypt_prepare, self.esp.encrypt_finish, sa.esp, buf.data)
+                    buf.op = ProtocolJob(sa.prepare, sa.finish, buf.data)
                     look(buf)
                 else:
                     enc(buf)
@@ -87,19 +85,14 @@ class EspEncrypt(Node):
     name = "esp-encrypt"
     nexts = ("crypto-cpu", "crypto-lookaside", "route", "drop")
 
-    def __init__(self, esp: EspOps) -> None:
-        super().__init__()
-        self.prepare = esp.encrypt_prepare
-
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         nexts = {"crypto-cpu": out["crypto-cpu"].append, "crypto-lookaside": out["crypto-lookaside"].append,
                  "port": out["route"].append}
-        drops, prepare = out["drop"], self.prepare
+        drops = out["drop"]
         for buf in bufs:
             sa = buf.sa
-            op = prepare(sa.esp, buf.data)  # type: ignore[union-attr]
+            op = sa.prepare(buf.data)  # type: ignore[union-attr]
             if type(op) is DropReason:
-                sa.drops += 1  # type: ignore[union-attr]
                 drop_to(drops, buf, op, self.name)
             else:
                 buf.op = op
@@ -110,23 +103,16 @@ class EspEncryptPost(Node):
     name = "esp-encrypt-post"
     nexts = ("route", "drop")
 
-    def __init__(self, esp: EspOps) -> None:
-        super().__init__()
-        self.finish = esp.encrypt_finish
-
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
-        route, drops, finish = out["route"].append, out["drop"], self.finish
+        route, drops = out["route"].append, out["drop"]
         for buf in bufs:
             sa = buf.sa
             op = buf.op
             buf.op = None
-            res = op.result if sa.placement is _LOOKASIDE_PROTOCOL else finish(op)  # type: ignore[union-attr]
+            res = op.result if sa.placement is _LOOKASIDE_PROTOCOL else sa.finish(op)  # type: ignore[union-attr]
             if type(res) is DropReason:
-                sa.drops += 1  # type: ignore[union-attr]
                 drop_to(drops, buf, res, self.name)
                 continue
-            sa.packets += 1  # type: ignore[union-attr]
-            sa.bytes += len(buf.data)  # type: ignore[union-attr]
             buf.data = res
             buf.family = sa.outer_family  # type: ignore[union-attr]
             route(buf)

@@ -53,21 +53,21 @@ class Datapath:
                  options: DatapathOptions) -> None:
         self.counters = Counters()
         self.unprotected = options.unprotected_ports
-        self.sas_out, self.sas_in = _sa_contexts(cfg, esp_sas)
+        self.sas_out, self.sas_in = _sa_contexts(cfg, esp_sas, esp)
         self.all_sas = sorted([*self.sas_out.values(), *self.sas_in.values()], key=lambda s: (not s.outbound, s.spi))
         natt = any(r.udp_encap and r.type in _PROTOCOL_TYPES for r in cfg.sa)
         needs_engine = any(s.placement in (Placement.LOOKASIDE, Placement.LOOKASIDE_PROTOCOL) for s in self.all_sas)
         self.engine = LookasideEngine(runner=options.lookaside_runner) if needs_engine else None
         inline_in = any(s.placement.is_inline for s in self.sas_in.values())
-        self.inline_rx = InlineRx(tables, self.sas_in, esp, natt) if inline_in else None
+        self.inline_rx = InlineRx(tables, self.sas_in, natt) if inline_in else None
         spd_out = {f: tables.spd(f, Direction.OUT) for f in Family}
         spd_in = {f: tables.spd(f, Direction.IN) for f in Family}
-        self.tx = Tx(tables, self.counters, esp)
+        self.tx = Tx(tables, self.counters)
         nodes = [
             EthernetInput(), IpsecClassify(self.unprotected, natt),
-            SpdOut(spd_out, self.sas_out, self.counters, esp), EspEncrypt(esp),
-            SadIn(tables, self.sas_in, esp), EspDecrypt(esp), CryptoCpu(),
-            EspEncryptPost(esp), EspDecryptPost(esp), SpdIn(spd_in, self.counters),
+            SpdOut(spd_out, self.sas_out, self.counters), EspEncrypt(),
+            SadIn(tables, self.sas_in), EspDecrypt(), CryptoCpu(),
+            EspEncryptPost(), EspDecryptPost(), SpdIn(spd_in, self.counters),
             Route(tables), self.tx, Drop(self.counters),
         ]
         nodes.append(CryptoLookaside(self.engine))
@@ -108,12 +108,12 @@ class Datapath:
             self.engine.close()
 
 
-def _sa_contexts(cfg: Config, esp_sas: dict[tuple[Direction, int], Any]) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
+def _sa_contexts(cfg: Config, esp_sas: dict[tuple[Direction, int], Any], ops: EspOps) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
     out: dict[int, SaCtx] = {}
     inb: dict[int, SaCtx] = {}
     for rule in cfg.sa:
         key = (rule.direction, rule.spi)
         placement = placement_for(rule.type)
-        ctx = SaCtx(rule, esp_sas[key], placement, cfg.sa_inner_family[key])
+        ctx = SaCtx(rule, esp_sas[key], ops, placement, cfg.sa_inner_family[key])
         (out if rule.direction is Direction.OUT else inb)[rule.spi] = ctx
     return out, inb

@@ -4,10 +4,11 @@ An unprotected port with inline inbound SAs looks at each frame as a NIC with se
 sessions would: Ethernet, ESP, SA by SPI and tunnel endpoints. For ``inline-crypto-offload``
 it prepares and runs the op at receive and hands the packet to ``esp-decrypt-post`` (the
 graph does the post checks: replay re-check, padding, next header, decap); for
-``inline-protocol-offload`` it does all of ESP and hands the inner packet to ``spd-in``, or a
-failed packet to ``drop`` under its reason. Anything it cannot take (not ESP, unknown SA,
-non-inline SA, or a prepare failure) goes to ``ethernet-input`` untouched, where the graph
-handles or drops it, so every packet is counted exactly once. Inbound inline SAs are taken on
+``inline-protocol-offload`` it does all of ESP and hands the inner packet to ``spd-in``. A
+packet whose ESP step fails goes to ``drop`` under its reason (node ``port-rx``). Anything it
+cannot take (not ESP, unknown SA, tunnel address mismatch, non-inline SA) goes to
+``ethernet-input`` untouched, where the graph handles or drops it, so every packet is counted
+exactly once. Inbound inline SAs are taken on
 every unprotected port (their ``port_id`` is not checked at RX).
 """
 from __future__ import annotations
@@ -18,7 +19,6 @@ from gateway_ref.crypto.placement import Placement
 from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.drops import DropReason
-from gateway_ref.datapath.espops import EspOps
 from gateway_ref.cfg.records import Family
 from gateway_ref.datapath.l3 import esp_offset, src_dst, strip_ethernet
 from gateway_ref.datapath.nodes_in import sad_by_family
@@ -30,9 +30,8 @@ _V4 = Family.IPV4
 class InlineRx:
     """Receive-side inline IPsec of the emulated ports."""
 
-    def __init__(self, tables: Any, sas: dict[int, SaCtx], esp: EspOps, natt: bool) -> None:
+    def __init__(self, tables: Any, sas: dict[int, SaCtx], natt: bool) -> None:
         self.sad = sad_by_family(tables, sas)
-        self.esp = esp
         self.natt = natt
 
     def receive(self, bufs: list[Buf]) -> dict[str, list[Buf]]:
@@ -66,21 +65,18 @@ class InlineRx:
         sa = self._sa(l3, family, off)
         if sa is None:
             return 0
-        esp = self.esp
-        if sa.placement is Placement.INLINE_CRYPTO:  # type: ignore[union-attr]
-            op = esp.decrypt_prepare(sa.esp, l3)  # type: ignore[union-attr]
+        buf.sa = sa
+        if sa.placement is Placement.INLINE_CRYPTO:
+            op = sa.prepare(l3)  # the ESP runtime counts a failure: drop here, not twice
             if type(op) is DropReason:
-                return 0
+                buf.reason, buf.node = op, NODE
+                return 3
             op.run()
-            buf.data, buf.family, buf.sa, buf.op = l3, family, sa, op
+            buf.data, buf.family, buf.op = l3, family, op
             return 1
-        res = ProtocolJob(esp.decrypt_prepare, esp.decrypt_finish, sa.esp, l3).run()  # type: ignore[union-attr]
-        buf.sa = sa  # type: ignore[assignment]
+        res = ProtocolJob(sa.prepare, sa.finish, l3).run()
         if type(res) is DropReason:
-            sa.drops += 1  # type: ignore[union-attr]
             buf.reason, buf.node = res, NODE
             return 3
         buf.data, buf.family = res
-        sa.packets += 1  # type: ignore[union-attr]
-        sa.bytes += len(buf.data)  # type: ignore[union-attr]
         return 2

@@ -107,7 +107,9 @@ def test_inbound_sad_and_esp_drops(make_gw) -> None:
     assert len(out[1]) == 1
     assert _drops(gw) == {"replay": 1, "unknown-spi": 1, "bad-tunnel-address": 1, "icv-failed": 1,
                           "esp-truncated": 1}
-    assert gw.counters()["sa"]["in/2001"] == {"packets": 1, "bytes": 44, "drops": 3, "type": "cpu-crypto"}
+    assert gw.counters()["sa"]["in/2001"] == {
+        "packets": 1, "bytes": 44, "drops": 3, "type": "cpu-crypto",
+        "drops_by_reason": {"bad-tunnel-address": 1, "icv-failed": 1, "replay": 1}}
 
 
 def test_duplicates_inside_one_burst_are_caught(make_gw) -> None:
