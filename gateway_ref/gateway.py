@@ -96,6 +96,10 @@ class Gateway:
         policy (spd4/spd6 -> in/out -> protect/bypass/discard/unchecked), per port, per node."""
         return self._dp.snapshot()
 
+    def node_drop_reasons(self) -> dict[str, list[str]]:
+        """Per datapath node, the drop reasons (counter names) it declares."""
+        return {node: sorted(r.value for r in reasons) for node, reasons in self._dp.declared_drops().items()}
+
     def ports(self) -> list[int]:
         """Every port the cfg and options enable: unprotected ports, route ports, inline ``port_id``s."""
         ports = set(self.unprotected_ports) | {r.port for r in self.cfg.rt}

@@ -37,7 +37,7 @@ class Counters:
         self.port_rx: Counter[int] = Counter()
         self.port_tx: Counter[int] = Counter()
         self.drops: Counter[DropReason] = Counter()
-        self.drops_by_node: Counter[str] = Counter()
+        self.drops_by_node: Counter[tuple[str, DropReason]] = Counter()
         self.policy: Counter[tuple[Family, Direction, PolicyAction]] = Counter()
         self.policy_skipped: Counter[tuple[Family, Direction]] = Counter()  # no rules: passed unchecked
 
@@ -53,7 +53,7 @@ class Counters:
     def dropped(self) -> int:
         return sum(self.drops.values())
 
-    def snapshot(self, sas: list[SaCtx], pending: int, nodes: dict[str, dict[str, int]]) -> dict[str, Any]:
+    def snapshot(self, sas: list[SaCtx], pending: int, nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
         """A JSON-serialisable copy of every counter."""
         policy: dict[str, dict[str, dict[str, int]]] = {}
         for fam, spd in ((Family.IPV4, "spd4"), (Family.IPV6, "spd6")):
@@ -68,10 +68,16 @@ class Counters:
             "dropped": self.dropped,
             "pending": pending,
             "drops": {r.value: n for r, n in sorted(self.drops.items(), key=lambda kv: kv[0].value) if n},
-            "drops_by_node": dict(sorted(self.drops_by_node.items())),
+            "drops_by_node": self._by_node(),
             "sa": {sa.key: sa.snapshot() for sa in sas},
             "policy": policy,
             "ports": {str(p): {"rx": self.port_rx[p], "tx": self.port_tx[p]}
                       for p in sorted(set(self.port_rx) | set(self.port_tx))},
             "nodes": nodes,
         }
+
+    def _by_node(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for (node, reason), n in sorted(self.drops_by_node.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
+            out.setdefault(node, {})[reason.value] = n
+        return out

@@ -16,6 +16,13 @@ from typing import Any
 
 from gateway_ref.datapath.drops import DropReason
 
+_D = DropReason
+# What gateway_ref.esp's prepare/finish may return (the ESP nodes' declared drop counters).
+ESP_OUT_REASONS = frozenset({_D.SEQUENCE_EXHAUSTED, _D.MALFORMED_IP, _D.UNSUPPORTED_ALGORITHM})
+ESP_IN_REASONS = frozenset({_D.ESP_TRUNCATED, _D.UNKNOWN_SPI, _D.REPLAY, _D.ICV, _D.PADDING, _D.NEXT_HEADER,
+                            _D.DUMMY, _D.MALFORMED_IP, _D.ECN_DECAP, _D.UDP_ENCAP_KEEPALIVE,
+                            _D.UDP_ENCAP_NON_ESP, _D.UNSUPPORTED_ALGORITHM})
+
 Prepare = Callable[[bytes], Any]
 Finish = Callable[[Any], Any]
 

@@ -1,6 +1,6 @@
 """A VPP-style graph of nodes over bursts (lists) of packets.
 
-Each node declares its name, its next nodes by name and its own counters; it gets a burst
+Each node declares its name, its next nodes by name and the drop reasons it counts; it gets a burst
 and appends each packet to the list of the next it picks. A drop is the next ``drop`` with
 ``buf.reason`` set (``drop_to`` does it). The graph is a DAG run in topological order, one pass
 per call: packets injected at any node (new frames at ``ethernet-input``, lookaside
@@ -15,13 +15,14 @@ from gateway_ref.datapath.drops import DropReason
 
 
 class Node:
-    """Base of all nodes. Subclasses set ``name``, ``nexts`` and implement ``process``."""
+    """Base of all nodes. Subclasses set ``name``, ``nexts``, the drop reasons they may use
+    (``drops``, their error counters, VPP style) and implement ``process``."""
 
     name: str = ""
     nexts: tuple[str, ...] = ()
+    drops: frozenset[DropReason] = frozenset()
 
     def __init__(self) -> None:
-        self.counters: dict[str, int] = {}
         self.calls = 0
         self.packets = 0
 

@@ -25,6 +25,7 @@ from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf
 from gateway_ref.datapath.counters import Counters
 from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.espops import ESP_OUT_REASONS
 from gateway_ref.datapath.graph import Node, drop_to
 from gateway_ref.datapath.l3 import ETHERTYPE_IPV4, ETHERTYPE_IPV6, ipv4_with_checksum
 
@@ -53,6 +54,7 @@ def _cached(lookup: Callable[[bytes], int | None]) -> Callable[[bytes], int | No
 class Route(Node):
     name = "route"
     nexts = ("tx", "drop")
+    drops = frozenset({DropReason.NO_ROUTE})
 
     def __init__(self, tables: Any) -> None:
         super().__init__()
@@ -91,6 +93,7 @@ class Route(Node):
 class Tx(Node):
     name = "tx"
     nexts = ("drop",)
+    drops = ESP_OUT_REASONS
 
     def __init__(self, tables: Any, counters: Counters) -> None:
         super().__init__()
@@ -153,12 +156,12 @@ class Drop(Node):
 
     def __init__(self, counters: Counters) -> None:
         super().__init__()
-        self.drops = counters.drops
+        self.reasons = counters.drops
         self.by_node = counters.drops_by_node
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
-        drops, by_node = self.drops, self.by_node
+        drops, by_node = self.reasons, self.by_node
         for buf in bufs:
             drops[buf.reason] += 1  # type: ignore[index]
-            by_node[buf.node] += 1
+            by_node[(buf.node, buf.reason)] += 1  # type: ignore[index]
             buf.data = b""

@@ -28,6 +28,7 @@ from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.counters import Counters, add_policy_counts
 from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.espops import ESP_IN_REASONS
 from gateway_ref.datapath.graph import Node, drop_to
 from gateway_ref.datapath.l3 import src_dst
 
@@ -63,6 +64,7 @@ def lookup_sa_in(sad: tuple[dict[int, SaCtx], dict[int, SaCtx]], l3: bytes, fami
 class SadIn(Node):
     name = "sad-in"
     nexts = ("esp-decrypt", "crypto-lookaside", "drop")
+    drops = frozenset({DropReason.UNKNOWN_SPI, DropReason.BAD_TUNNEL_ADDRESS})
 
     def __init__(self, tables: Any, sas: dict[int, SaCtx]) -> None:
         super().__init__()
@@ -87,6 +89,7 @@ class SadIn(Node):
 class EspDecrypt(Node):
     name = "esp-decrypt"
     nexts = ("crypto-cpu", "crypto-lookaside", "drop")
+    drops = ESP_IN_REASONS
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         cpu, look, drops = out["crypto-cpu"].append, out["crypto-lookaside"].append, out["drop"]
@@ -103,6 +106,7 @@ class EspDecrypt(Node):
 class EspDecryptPost(Node):
     name = "esp-decrypt-post"
     nexts = ("spd-in", "drop")
+    drops = ESP_IN_REASONS
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         spd, drops = out["spd-in"].append, out["drop"]
@@ -121,6 +125,8 @@ class EspDecryptPost(Node):
 class SpdIn(Node):
     name = "spd-in"
     nexts = ("route", "drop")
+    drops = frozenset({DropReason.SP_DISCARD, DropReason.SP_NO_MATCH, DropReason.SP_CLEAR_PROTECTED,
+                       DropReason.SP_WRONG_SA})
 
     def __init__(self, spds: dict[Family, Any], counters: Counters) -> None:
         super().__init__()

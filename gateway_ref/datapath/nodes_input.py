@@ -25,6 +25,7 @@ _V4 = Family.IPV4
 class EthernetInput(Node):
     name = "ethernet-input"
     nexts = ("ipsec-classify", "drop")
+    drops = frozenset({DropReason.RUNT_FRAME, DropReason.NON_IP, DropReason.MALFORMED_IP})
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         ok = out["ipsec-classify"].append
@@ -50,6 +51,8 @@ class EthernetInput(Node):
 class IpsecClassify(Node):
     name = "ipsec-classify"
     nexts = ("sad-in", "spd-in", "spd-out", "drop")
+    drops = frozenset({DropReason.ESP_ON_PROTECTED_PORT, DropReason.ESP_TRUNCATED, DropReason.MALFORMED_IP,
+                       DropReason.UDP_ENCAP_KEEPALIVE, DropReason.UDP_ENCAP_NON_ESP})
 
     def __init__(self, unprotected_ports: frozenset[int], natt: bool) -> None:
         super().__init__()

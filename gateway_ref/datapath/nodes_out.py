@@ -24,6 +24,7 @@ from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.counters import Counters, add_policy_counts
 from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.espops import ESP_OUT_REASONS
 from gateway_ref.datapath.graph import Node, drop_to
 
 _BYPASS, _DISCARD = PolicyAction.BYPASS, PolicyAction.DISCARD
@@ -34,6 +35,7 @@ _LOOKASIDE_PROTOCOL, _INLINE_PROTOCOL = Placement.LOOKASIDE_PROTOCOL, Placement.
 class SpdOut(Node):
     name = "spd-out"
     nexts = ("esp-encrypt", "crypto-lookaside", "route", "drop")
+    drops = frozenset({DropReason.SP_DISCARD, DropReason.SP_NO_MATCH})
 
     def __init__(self, spds: dict[Family, Any], sas: dict[int, SaCtx], counters: Counters) -> None:
         super().__init__()
@@ -84,6 +86,7 @@ class SpdOut(Node):
 class EspEncrypt(Node):
     name = "esp-encrypt"
     nexts = ("crypto-cpu", "crypto-lookaside", "route", "drop")
+    drops = ESP_OUT_REASONS
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         nexts = {"crypto-cpu": out["crypto-cpu"].append, "crypto-lookaside": out["crypto-lookaside"].append,
@@ -102,6 +105,7 @@ class EspEncrypt(Node):
 class EspEncryptPost(Node):
     name = "esp-encrypt-post"
     nexts = ("route", "drop")
+    drops = ESP_OUT_REASONS
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         route, drops = out["route"].append, out["drop"]

@@ -35,7 +35,9 @@ from gateway_ref.datapath.nodes_fwd import Drop, Route, Tx
 from gateway_ref.datapath.nodes_in import EspDecrypt, EspDecryptPost, SadIn, SpdIn
 from gateway_ref.datapath.nodes_input import EthernetInput, IpsecClassify
 from gateway_ref.datapath.nodes_out import EspEncrypt, EspEncryptPost, SpdOut
-from gateway_ref.datapath.ports import InlineRx
+from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.ports import NODE as PORT_RX_NODE
+from gateway_ref.datapath.ports import PORT_RX_DROPS, InlineRx
 
 _PROTOCOL_TYPES = (OffloadType.INLINE_PROTOCOL, OffloadType.LOOKASIDE_PROTOCOL)
 
@@ -95,12 +97,16 @@ class Datapath:
                 self.graph.run(completions_to_inject(done))
         return self.tx.take_frames()
 
+    def declared_drops(self) -> dict[str, frozenset[DropReason]]:
+        """Per node (and the emulated RX port), the drop reasons it may count."""
+        return {PORT_RX_NODE: PORT_RX_DROPS} | {n.name: n.drops for n in self.graph.order}
+
     @property
     def pending(self) -> int:
         return self.engine.in_flight if self.engine is not None else 0
 
     def snapshot(self) -> dict[str, Any]:
-        nodes = {n.name: {"calls": n.calls, "packets": n.packets, **n.counters} for n in self.graph.order}
+        nodes = {n.name: {"calls": n.calls, "packets": n.packets} for n in self.graph.order}
         return self.counters.snapshot(self.all_sas, self.pending, nodes)
 
     def close(self) -> None:

@@ -19,11 +19,13 @@ from gateway_ref.crypto.placement import Placement
 from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.espops import ESP_IN_REASONS
 from gateway_ref.cfg.records import Family
 from gateway_ref.datapath.l3 import esp_offset, src_dst, strip_ethernet
 from gateway_ref.datapath.nodes_in import sad_by_family
 
-NODE = "port-rx"
+NODE = "port-rx"  # drops at the port are counted under this node name
+PORT_RX_DROPS = ESP_IN_REASONS
 _V4 = Family.IPV4
 
 

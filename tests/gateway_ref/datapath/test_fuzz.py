@@ -59,6 +59,9 @@ def _feed(gws, port: int, data: bytes) -> None:
         c = gw.counters()
         assert c["rx"] == c["tx"] + c["dropped"] + c["pending"]
         assert set(c["drops"]) <= REASONS
+        declared = gw.node_drop_reasons()
+        for node, reasons in c["drops_by_node"].items():  # every drop under a reason its node declares
+            assert set(reasons) <= set(declared[node]), node
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
