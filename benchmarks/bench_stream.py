@@ -2,7 +2,7 @@
 
 Rows: clear IPv4/UDP frames, and ESP-encrypted frames (IPv4 tunnel, AES-128-GCM and
 AES-128-CBC + HMAC-SHA256-128) for 64/512/1400-byte inner IPv4 packets (the clear L3 size,
-``SizeBasis.L3``, as in measured-baselines.md's crypto rows), each with the 24-byte signature.
+``SizeBasis.L3``, as in measured-baselines.md's crypto rows), each with the 18-byte signature.
 Plus 64-byte clear *frames* (incl. FCS) with protocol 253, and the codec's GCM frame builder
 alone on one prebuilt packet (the floor the stream builder adds its per-packet work to). scapy builds the same packets
 (Ether/IP/UDP/Raw and ``SecurityAssociation.encrypt``) on far fewer packets in the same run;
@@ -32,7 +32,7 @@ from harness.codec.spec import EspSaSpec  # noqa: E402
 from harness.scenario import Direction, get_preset  # noqa: E402
 from harness.stream import (EspStreamSpec, HeaderTemplate, L4Proto, SizeBasis, SizeSpec,  # noqa: E402
                             StreamSpec, build_frames)
-from harness.stream.signature import Signature, fill, pack_signature  # noqa: E402
+from harness.stream.signature import SIGNATURE_LEN, Signature, fill, pack_signature  # noqa: E402
 
 SIZES = (64, 512, 1400)
 SUITES = {"aes-128-gcm": "tun44-aes128gcm", "aes-128-cbc+sha256": "tun44-aes128cbc-sha256"}
@@ -62,7 +62,7 @@ def _scapy_frames(l3_size: int, n: int, sa: SecurityAssociation | None) -> list[
     """scapy building the same packets: signature payload, then (optionally) ESP, then Ether."""
     out = []
     for k in range(n):
-        payload = pack_signature(Signature(1, k)) + fill(l3_size - 28 - 24)
+        payload = pack_signature(Signature(1, k)) + fill(l3_size - 28 - SIGNATURE_LEN)
         inner = IP(src=TEMPLATE.src, dst=TEMPLATE.dst) / UDP(sport=1024, dport=1024) / Raw(payload)
         pkt = inner if sa is None else sa.encrypt(inner, seq_num=k + 1)
         out.append(bytes(Ether(dst="02:00:00:00:d0:00", src="02:00:00:00:7e:00") / pkt))

@@ -2,7 +2,7 @@
 
 Role: stream specs (template, field variations, sizes incl. RFC 2544 and IMIX, count, rate in
 exactly one unit, optional ESP with an ``EspSaSpec``), JSON round trip, compiled once to byte
-offsets and incremental checksum fix-ups; the 24-byte payload signature every packet carries
+offsets and incremental checksum fix-ups; the 18-byte payload signature every packet carries
 (``signature``: the format shared with the verifier); ``SentPacket`` records.
 
 May import: the standard library, ``harness.codec`` (builders, checksums, ESP encoder),

@@ -21,7 +21,7 @@ from harness.codec.checksum import ones_sum, pseudo_header_sum
 from harness.codec.esp_encode import EspEncoder
 from harness.codec.ethernet import EtherType, build_ethernet
 from harness.codec.spec import EspMode
-from harness.stream.signature import Signature, fill, pack_signature
+from harness.stream.signature import SEQ_OFFSET, Signature, fill, pack_signature
 from harness.stream.spec import StreamSpec
 from harness.stream.template import Layout, assemble, layout_of
 from harness.stream.variation import FieldSlot, compile_slot
@@ -29,7 +29,6 @@ from harness.stream.variation import FieldSlot, compile_slot
 if TYPE_CHECKING:
     from harness.scenario.scenario import Scenario
 
-_SEQ_IN_SIG = 8  # offset of seq inside the signature
 
 
 class PacketKind(enum.Enum):
@@ -42,7 +41,7 @@ class SentPacket(NamedTuple):
     create) because one is made per packet."""
 
     stream_id: int
-    seq: int  # signature sequence number, from 0
+    seq: int  # index in the stream from 0 = the signature's u32 seq (StreamSpec.count <= 2**32)
     port: int  # DUT port the frame is sent into
     frame: bytes
     kind: PacketKind
@@ -78,7 +77,7 @@ class _SizeTemplate:
         payload_len = l3_len - layout.payload_offset
         self.base = assemble(headers, layout, sig + fill(payload_len - len(sig)))
         self.layout = layout
-        self.seq_off = layout.payload_offset + _SEQ_IN_SIG
+        self.seq_off = layout.payload_offset + SEQ_OFFSET
         base = self.base
         self.ipv4_sum = ones_sum(base[:10] + b"\x00\x00" + base[12:layout.l4_offset]) if layout.version == 4 else 0
         off = layout.l4_checksum_offset
@@ -93,13 +92,13 @@ class _SizeTemplate:
     def fast(self) -> Callable[[int], bytes]:
         """``build(seq) -> L3 bytes`` for streams without variations: 1 pack, 2 joins."""
         base, seq_off, off = self.base, self.seq_off, self.layout.l4_checksum_offset
-        post = base[seq_off + 8:]
+        post = base[seq_off + 4:]
         if off is None:
             pre = base[:seq_off]
-            to8 = int.to_bytes
-            return lambda seq: pre + to8(seq, 8, "big") + post
+            pack4 = struct.Struct(">I").pack
+            return lambda seq: pre + pack4(seq) + post
         pre, l4_sum = base[:off], self.l4_sum
-        pack = struct.Struct(f">H{seq_off - off - 2}sQ").pack
+        pack = struct.Struct(f">H{seq_off - off - 2}sI").pack
         mid = base[off + 2:seq_off]
         return lambda seq: pre + pack(0xFFFF - (l4_sum + seq) % 0xFFFF, mid, seq) + post
 
@@ -110,7 +109,7 @@ class _SizeTemplate:
         v4 = lay.version == 4
         bases = [(int.from_bytes(base[s.offset:s.offset + s.width], "big") & s.mask) >> s.shift for s in slots]
         plan = list(zip(slots, bases))
-        pack_q, pack_h = struct.Struct(">Q").pack_into, struct.Struct(">H").pack_into
+        pack_i, pack_h = struct.Struct(">I").pack_into, struct.Struct(">H").pack_into
 
         def build(seq: int, values: list[int]) -> bytes:
             buf = bytearray(base)
@@ -124,7 +123,7 @@ class _SizeTemplate:
                     buf[o:o + w] = value.to_bytes(w, "big")
                 s4 += (value - old) * slot.ipv4_factor
                 sl += (value - old) * slot.l4_factor
-            pack_q(buf, seq_off, seq)
+            pack_i(buf, seq_off, seq)
             if v4:
                 pack_h(buf, 10, _fold(s4))
             if l4c is not None:

@@ -1,18 +1,24 @@
 """The payload signature every generated packet carries, shared by generator and verifier.
 
-Layout: 24 bytes, big-endian, at the start of the L4 payload (UDP/TCP payload, ICMP/ICMPv6
-echo data after the 8-byte ICMP header, or right after the IP header and its extension
-headers for the experimental protocols 253/254 of RFC 3692, used for frames too small for an
-L4 header plus the signature)::
+Layout (version 2): 18 bytes, big-endian, at the start of the L4 payload (UDP/TCP payload,
+ICMP/ICMPv6 echo data after the 8-byte ICMP header, or right after the IP header and its
+extension headers for the experimental protocols 253/254 of RFC 3692)::
 
     offset  size  field
-         0     4  magic      b"IPXH"
-         4     1  version    1
-         5     1  flags      0 (reserved)
-         6     2  stream_id  u16
-         8     8  seq        u64, per stream, from 0
-        16     8  tx_ts_ns   u64, 0 when the sender records tx times separately
+         0     2  magic      b"IX"
+         2     1  version    2
+         3     1  flags      0 (reserved)
+         4     2  stream_id  u16
+         6     4  seq        u32, per stream, from 0, wraps modulo 2**32
+        10     8  tx_ts_ns   u64, 0 when the sender records tx times separately
 
+18 bytes is what a 64-byte IPv4/UDP Ethernet frame leaves after its headers (60 bytes without
+FCS = 14 Ethernet + 20 IPv4 + 8 UDP + 18), so RFC 2544 tests at 64 bytes run over UDP as in
+every tester. IPv6/UDP needs 14 + 40 + 8 + 18 = 80 bytes (frame without FCS; 84 with it).
+
+The sequence number is the packet's index in its stream modulo 2**32: a stream longer than
+2**32 packets repeats signatures, and the verifier, which correlates by (stream, seq), cannot
+tell such packets apart (documented limit: at most 2**32 packets per stream per verify run).
 The rest of the payload is ``fill(n)``: a deterministic byte pattern.
 Unlike VPP's native-endian payload tags this format is the same on every host.
 """
@@ -21,12 +27,14 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-MAGIC = b"IPXH"
-VERSION = 1
-SIGNATURE_LEN = 24
+MAGIC = b"IX"
+VERSION = 2
+SIGNATURE_LEN = 18
+SEQ_OFFSET = 6  # offset of the u32 seq inside the signature
+SEQ_MODULUS = 1 << 32
 EXPERIMENTAL_PROTOS = frozenset((253, 254))  # RFC 3692: no L4 header, payload right after IP
 
-_SIG = struct.Struct(">4sBBHQQ")
+_SIG = struct.Struct(">2sBBHIQ")
 _IPV6_EXT = frozenset((0, 43, 60, 51))  # HBH, Routing, DestOpt, AH (Fragment handled apart)
 _FRAGMENT = 44
 _L4_HEADER_LEN = {17: 8, 1: 8, 58: 8}  # UDP, ICMP, ICMPv6; TCP reads its data offset
@@ -36,7 +44,7 @@ _FILL = bytes(range(256)) * 40  # longer than any Ethernet payload we build (10,
 
 @dataclass(frozen=True)
 class Signature:
-    """One decoded signature."""
+    """One decoded signature (``seq`` is the wire value: the stream index modulo 2**32)."""
 
     stream_id: int
     seq: int
@@ -47,8 +55,8 @@ class Signature:
     def __post_init__(self) -> None:
         if not 0 <= self.stream_id <= 0xFFFF:
             raise ValueError(f"Signature.stream_id must be 0..65535, got {self.stream_id}")
-        if not 0 <= self.seq < 1 << 64:
-            raise ValueError(f"Signature.seq must be 0..2**64-1, got {self.seq}")
+        if not 0 <= self.seq < SEQ_MODULUS:
+            raise ValueError(f"Signature.seq must be 0..2**32-1 (the stream index modulo 2**32), got {self.seq}")
         if not 0 <= self.tx_ts_ns < 1 << 64:
             raise ValueError(f"Signature.tx_ts_ns must be 0..2**64-1, got {self.tx_ts_ns}")
         if not 0 <= self.flags <= 0xFF or not 0 <= self.version <= 0xFF:
@@ -56,7 +64,7 @@ class Signature:
 
 
 def pack_signature(sig: Signature) -> bytes:
-    """The 24 signature bytes of ``sig``."""
+    """The 18 signature bytes of ``sig``."""
     return _SIG.pack(MAGIC, sig.version, sig.flags, sig.stream_id, sig.seq, sig.tx_ts_ns)
 
 
@@ -75,7 +83,7 @@ def fill(length: int, start: int = SIGNATURE_LEN) -> bytes:
     """Deterministic payload fill: byte i of the L4 payload is ``i & 0xFF``.
 
     ``start`` is the payload offset where the fill begins (after the signature), so
-    ``fill(n)`` is what follows a signature in an ``n + 24``-byte payload.
+    ``fill(n)`` is what follows a signature in an ``n + 18``-byte payload.
     """
     if length < 0:
         raise ValueError(f"fill length must be >= 0, got {length}")

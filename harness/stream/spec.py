@@ -20,7 +20,15 @@ from harness.stream.sizes import SizeSpec
 from harness.stream.template import HeaderTemplate, RawTemplate, Template, layout_of, template_from_dict
 from harness.stream.variation import Variation, compile_slot
 
-MAX_COUNT = 1 << 32  # every send loop is bounded; this bounds the spec
+MAX_COUNT = 1 << 32  # every send loop is bounded; this bounds the spec (and keeps signature seqs unique)
+
+
+def _size_hint(version: int) -> str:
+    """What fits where: the 18-byte signature (signature.py) after IPv4/UDP fills a 64-byte
+    frame exactly; IPv6/UDP needs 80 bytes without FCS."""
+    if version == 6:
+        return "; IPv6/UDP needs at least 14 + 40 + 8 + 18 = 80 bytes without FCS (an 84-byte frame)"
+    return "; IPv4/UDP fits a 64-byte frame: 14 + 20 + 8 + 18 = 60 bytes without FCS"
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ class StreamSpec:
         if small < need:
             raise ValueError(f"StreamSpec.sizes: a {small}-byte L3 packet cannot hold the {layout.payload_offset} header "
                              f"bytes plus the {SIGNATURE_LEN}-byte signature; the minimum is {need} bytes L3 "
-                             f"= {need + 18}-byte frame (use proto 'none' for 64-byte IPv4 frames)")
+                             f"= {need + 18}-byte frame ({need + 14} bytes without FCS){_size_hint(layout.version)}")
         has_ports = layout.proto in (6, 17)  # TCP, UDP
         for i, var in enumerate(self.variations):
             if not isinstance(var, Variation):

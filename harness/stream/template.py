@@ -4,8 +4,8 @@ payload are), and ``assemble`` which completes a packet of a given length.
 
 Headers per RFC 791 (IPv4), RFC 8200 (IPv6 and its extension headers §4.3–§4.6), RFC 768
 (UDP), RFC 9293 (TCP), RFC 792 / RFC 4443 (ICMP / ICMPv6 echo request). Protocol ``none``
-is IP protocol 253 (RFC 3692 experimentation): no L4 header, so a 64-byte IPv4 frame still
-holds the 24-byte signature. Building uses ``harness.codec`` (pure functions over bytes).
+is IP protocol 253 (RFC 3692 experimentation): no L4 header; a 64-byte IPv4 frame
+holds the 18-byte signature (UDP fits too: 14 + 20 + 8 + 18 = 60 bytes). Building uses ``harness.codec`` (pure functions over bytes).
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from harness.codec.esp_decode import EspDecoded, EspDecoder
 from harness.scenario.model import SecurityAssociation
-from harness.stream.signature import MAGIC, VERSION, find_signature
+from harness.stream.signature import MAGIC, SIGNATURE_LEN, VERSION, find_signature
 from harness.verify.correlate import Received
 from harness.verify.replay import infer_esn
 
@@ -72,16 +72,16 @@ class OpenedEsp(NamedTuple):
     seq_high: int
 
 
-_SIG_HEAD = struct.Struct("!4sBxHQ")  # magic, version, (flags), stream id, seq: signature.py layout
+_SIG_HEAD = struct.Struct("!2sBxHI")  # magic, version, (flags), stream id, seq: signature.py v2 layout
 _SIG_OFFSET_V4 = {17: 28, 253: 20, 254: 20}  # UDP payload; RFC 3692 experimental: right after IP
 
 
 def _signature_key(inner: bytes) -> tuple[int, int] | None:
     """Signature at the usual place for IPv4 without options (UDP: 28, protocols 253/254: 20),
     else searched."""
-    if len(inner) >= 44 and inner[0] == 0x45:
+    if len(inner) >= 38 and inner[0] == 0x45:
         off = _SIG_OFFSET_V4.get(inner[9])
-        if off is not None and len(inner) >= off + 24:
+        if off is not None and len(inner) >= off + SIGNATURE_LEN:
             magic, version, stream, seq = _SIG_HEAD.unpack_from(inner, off)
             if magic == MAGIC and version == VERSION:
                 return stream, seq

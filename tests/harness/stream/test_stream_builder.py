@@ -21,6 +21,7 @@ from harness.stream import (
     PacketKind,
     PortMacs,
     SizeBasis,
+    Signature,
     SizeSpec,
     StreamSpec,
     Variation,
@@ -235,3 +236,22 @@ def test_cbc_ivs_are_reproducible_per_seed() -> None:
     assert sa is not None
     spec = StreamSpec(1, T4, 3, port=0, esp=EspStreamSpec(sa.spec), seed=11)
     assert build_frames(spec, SCENARIO) == build_frames(spec, SCENARIO)
+
+
+@pytest.mark.parametrize("preset", ["tun44-aes128gcm", "tun44-aes128cbc-sha256"])
+def test_64_byte_udp4_frames_clear_and_esp(preset: str) -> None:
+    """RFC 2544 at 64 bytes over UDP: 60 bytes without FCS, the 18-byte signature right after
+    the UDP header; the ESP stream of the same packets decrypts (scapy) to the clear frames."""
+    scenario = get_preset(preset)
+    sa = scenario.sa(Direction.IN, 2001)
+    assert sa is not None
+    clear = build_frames(StreamSpec(3, T4, 5, SizeSpec.fixed(64), port=0), scenario)
+    assert {len(f) for f in clear} == {60}
+    for k, f in enumerate(clear):
+        _checksums_valid(f)
+        assert Ether(f)[UDP].len == 8 + 18
+        assert find_signature(_l3(f)) == Signature(3, k)
+    packets = build_packets(StreamSpec(3, T4, 5, SizeSpec.fixed(64), port=0, esp=EspStreamSpec(sa.spec)), scenario)
+    scapy_sa = _scapy_sa(sa.spec)
+    for k, (pkt, plain) in enumerate(zip(packets, clear)):
+        assert bytes(_decrypt(scapy_sa, pkt.frame, k + 1)) == _l3(plain)

@@ -58,7 +58,7 @@ def test_raw_template_from_scapy_drops_ethernet() -> None:
     (lambda: StreamSpec(70000, T4, 1), "StreamSpec.stream_id"),
     (lambda: StreamSpec(1, T4, 0), "StreamSpec.count"),
     (lambda: StreamSpec(1, T4, 1, port=-1), "StreamSpec.port"),
-    (lambda: StreamSpec(1, T4, 1, SizeSpec.fixed(64)), "StreamSpec.sizes: a 46-byte L3 packet cannot hold"),
+    (lambda: StreamSpec(1, T4, 1, SizeSpec.fixed(63)), "StreamSpec.sizes: a 45-byte L3 packet cannot hold"),
     (lambda: StreamSpec(1, T4, 1, variations=(Variation(VarField.FLOW_LABEL, VarOp.INC, 0, 5),)),
      r"StreamSpec.variations\[0\]: Variation flow_label: IPv6 only"),
     (lambda: StreamSpec(1, HeaderTemplate("198.18.1.1", "198.19.1.1", L4Proto.ICMP), 1,
@@ -86,10 +86,15 @@ def test_errors_name_the_field(build, needle: str) -> None:  # type: ignore[no-u
         build()
 
 
-def test_minimum_sizes_and_proto_none_for_64_byte_frames() -> None:
-    StreamSpec(1, T4, 1, SizeSpec.fixed(70))  # 20 + 8 + 24 = 52 L3 = 70-byte frame
-    with pytest.raises(ValueError, match="minimum is 52 bytes L3 = 70-byte frame"):
-        StreamSpec(1, T4, 1, SizeSpec.imix())
+def test_minimum_sizes_udp4_at_64_bytes_udp6_at_84() -> None:
+    StreamSpec(1, T4, 1, SizeSpec.fixed(64))  # 20 + 8 + 18 = 46 L3 = 64-byte frame (60 without FCS)
+    StreamSpec(1, T4, 1, SizeSpec.imix())
+    with pytest.raises(ValueError, match=r"minimum is 46 bytes L3 = 64-byte frame \(60 bytes without FCS\)"):
+        StreamSpec(1, T4, 1, SizeSpec.fixed(45, SizeBasis.L3))
+    u6 = HeaderTemplate("2001:2::1", "2001:2::2")
+    StreamSpec(1, u6, 1, SizeSpec.fixed(84))  # 40 + 8 + 18 = 66 L3 = 84-byte frame (80 without FCS)
+    with pytest.raises(ValueError, match=r"IPv6/UDP needs at least 14 \+ 40 \+ 8 \+ 18 = 80 bytes without FCS"):
+        StreamSpec(1, u6, 1, SizeSpec.fixed(83))
     StreamSpec(1, HeaderTemplate("198.18.1.1", "198.19.1.1", L4Proto.NONE), 1, SizeSpec.fixed(64))
 
 

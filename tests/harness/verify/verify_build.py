@@ -79,13 +79,14 @@ def scenario(*, window: int = 64, policies: bool = True) -> Scenario:
 
 
 def udp4(src: str, dst: str, stream: int = 1, seq: int = 0, *, tos: int = 0, ttl: int = 64,
-         sport: int = 1000, dport: int = 2000, extra: int = 8) -> bytes:
+         sport: int = 1000, dport: int = 2000, extra: int = 14) -> bytes:
+    """A 60-byte IPv4/UDP packet by default (18-byte signature + 14 bytes: GCM pads it by 2)."""
     payload = pack_signature(Signature(stream, seq)) + bytes(extra)
     return build_ipv4(src, dst, 17, build_udp(src, dst, sport, dport, payload), tos=tos, ttl=ttl, ident=7)
 
 
 def udp6(src: str, dst: str, stream: int = 1, seq: int = 0, *, tc: int = 0, hlim: int = 64) -> bytes:
-    payload = pack_signature(Signature(stream, seq)) + bytes(8)
+    payload = pack_signature(Signature(stream, seq)) + bytes(14)
     return build_ipv6(src, dst, 17, build_udp(src, dst, 1000, 2000, payload), traffic_class=tc, hop_limit=hlim)
 
 
