@@ -1,6 +1,6 @@
 """Offline forwarding speed of the reference gateway, against a scapy encrypt-and-forward loop.
 
-    .venv/bin/python benchmarks/bench_gateway_offline.py [--packets N] [--scapy-packets M] [--profile]
+    .venv/bin/python benchmarks/bench_gateway_offline.py [--packets N] [--scapy-packets M] [--repeat R] [--profile]
 
 For AES-128-GCM and AES-128-CBC + HMAC-SHA256-128 IPv4 tunnels, inner IPv4 packets of 64, 512
 and 1400 bytes, outbound (clear in on the protected port, ESP out) and inbound (ESP in, clear
@@ -103,6 +103,11 @@ class Row:
         return self.cpu_s / self.packets * 1e6
 
 
+def best_of(repeat: int, measure, *args) -> Row:
+    """The run with the least CPU time: on a shared machine the minimum is the least disturbed."""
+    return min((measure(*args) for _ in range(repeat)), key=lambda r: r.cpu_s)
+
+
 def time_gateway(algo: str, placement: str, direction: str, frames: list[bytes]) -> Row:
     port, out_port = (1, 0) if direction == "out" else (0, 1)
     bursts = [frames[i:i + BURST] for i in range(0, len(frames), BURST)]
@@ -150,8 +155,9 @@ def bare_aesgcm_us(n: int = 100000) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--packets", type=int, default=20000, help="packets per gateway measurement")
-    ap.add_argument("--scapy-packets", type=int, default=300, help="packets for the scapy baseline")
+    ap.add_argument("--packets", type=int, default=10000, help="packets per gateway measurement")
+    ap.add_argument("--scapy-packets", type=int, default=200, help="packets for the scapy baseline")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per row; the least CPU time is kept")
     ap.add_argument("--profile", action="store_true", help="cProfile the 64 B GCM cpu-crypto outbound run")
     args = ap.parse_args(argv)
     if args.profile:
@@ -165,10 +171,10 @@ def main(argv: list[str] | None = None) -> int:
         for size in SIZES:
             out_frames = clear_frames(args.packets, size, "198.18.1.5", "198.19.1.7")[:args.packets]
             in_frames = inbound_frames(algo, args.packets, size)
-            baselines[(algo, size)] = time_scapy(algo, out_frames[:args.scapy_packets])
+            baselines[(algo, size)] = best_of(args.repeat, time_scapy, algo, out_frames[:args.scapy_packets])
             for placement in PLACEMENTS:
-                rows.append(time_gateway(algo, placement, "out", out_frames))
-                row = time_gateway(algo, placement, "in", in_frames)
+                rows.append(best_of(args.repeat, time_gateway, algo, placement, "out", out_frames))
+                row = best_of(args.repeat, time_gateway, algo, placement, "in", in_frames)
                 rows.append(Row(algo, size, "in", placement, row.packets, row.wall_s, row.cpu_s))
     print(f"{'algorithm':<17}{'size':>5} {'dir':<4}{'placement':<16}{'packets':>8}{'k pps':>9}"
           f"{'CPU us/pkt':>11}{'k pps/CPU-s':>12}{'x scapy':>9}")
@@ -182,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{r.cpu_us:>11.2f}{1e3 / r.cpu_us:>12.1f}{base.cpu_us / r.cpu_us:>9.0f}")
     target = next(r for r in rows if (r.algo, r.size, r.direction, r.placement) == ("aes128gcm", 64, "out", "cpu-crypto"))
     ratio = baselines[("aes128gcm", 64)].cpu_us / target.cpu_us
-    bare = bare_aesgcm_us()
+    bare = min(bare_aesgcm_us() for _ in range(args.repeat))
     print(f"\nratios use CPU time (time.process_time): wall-clock pps moves with the load of a shared machine")
     print(f"target 64 B AES-128-GCM outbound cpu-crypto: {target.cpu_us:.2f} us CPU/packet = {1e3 / target.cpu_us:.0f} k "
           f"packets per CPU-second (goal <= 3.3 us, >= 300 k), {target.pps / 1e3:.0f} k pps wall; "
