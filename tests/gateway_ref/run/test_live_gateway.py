@@ -209,3 +209,25 @@ def test_missing_interface_is_one_line_error(live_rig: Rig, tmp_path: Path) -> N
                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert res.returncode == 2
     assert res.stderr.strip() == "gateway-ref: error: port 0 (ipxh-nonexistent): No such device"
+
+
+def test_port_transmit_skips_and_counts_a_refused_frame(live_rig: Rig) -> None:
+    from harness.topo import call_in_netns
+
+    from gateway_ref.run.afpacket import PortIo
+
+    link = live_rig.by_dut_port(1)
+    head = bytes.fromhex(link.tester_mac.replace(":", "") + link.dut_mac.replace(":", "")) + b"\x88\xb5"
+    frames = [head + i.to_bytes(2, "big") * 23 for i in range(300)]
+    frames[100] = head + bytes(3000)  # above the 1500-byte MTU: EMSGSIZE
+    io = call_in_netns(live_rig.dut_ns, lambda: PortIo(1, link.dut_iface, geometry=None))
+    with AfPacketPort(link.tester_iface, netns=live_rig.tester_ns) as rx:
+        rx.start_capture()
+        try:
+            assert io.transmit(frames) == 299
+        finally:
+            io.close()
+        got = [f for _, f in rx.stop_capture()]
+    assert (io.tx_frames, io.tx_errors) == (299, 1)
+    assert got == frames[:100] + frames[101:]
+    assert io.mac == bytes.fromhex(link.dut_mac.replace(":", ""))
