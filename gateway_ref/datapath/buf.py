@@ -48,7 +48,7 @@ class SaCtx:
     mismatch); the ESP runtime counts what ESP processes and drops (``EspOps.stats``)."""
 
     __slots__ = ("rule", "esp", "prepare", "finish", "stats", "placement", "outbound", "key", "spi",
-                 "outer_family", "port_id", "src", "dst", "inline", "crypto_next", "drops")
+                 "outer_family", "port_id", "tx_port", "src", "dst", "inline", "crypto_next", "drops")
 
     def __init__(self, rule: SaRule, esp: Any, ops: EspOps, placement: Placement, inner_family: Family) -> None:
         self.rule = rule
@@ -66,6 +66,10 @@ class SaCtx:
         else:
             self.outer_family = inner_family
         self.port_id = rule.port_id if rule.port_id is not None else -1
+        # outbound: the port its packets leave on when that does not depend on the packet:
+        # inline SAs use port_id; tunnel SAs always route the same outer destination (set by
+        # the pipeline from the route table, which never changes); -1 = look the route up
+        self.tx_port = self.port_id if placement.is_inline else -1
         self.src = rule.src.packed if rule.src is not None else None
         self.dst = rule.dst.packed if rule.dst is not None else None
         # placement facts as plain attributes: enum hashing costs too much per packet

@@ -3,7 +3,8 @@
 ``route``: LPM on the destination of the packet as it is now: the inner (only) header for
 clear and decrypted packets, the OUTER header for encrypted ones (``esp-encrypt-post`` set
 the outer family, so IPv6-in-IPv4 goes to the IPv4 table). Packets of inline SAs (crypto or
-protocol) use the SA's ``port_id``, LPM bypassed. IPv4 packets forwarded in clear get their
+protocol) use the SA's ``port_id``, LPM bypassed; a tunnel SA's outer destination is routed
+once when the datapath is built (the tables never change). IPv4 packets forwarded in clear get their
 header checksum recomputed (ours ESP builds correct outer checksums). The library engine does
 not decrement TTL, nor do we. Nexts: ``tx``; drops NO_ROUTE.
 
@@ -69,8 +70,8 @@ class Route(Node):
         for buf in bufs:
             sa = buf.sa
             if sa is not None and sa.outbound:
-                if sa.inline:
-                    buf.tx_port = sa.port_id
+                if sa.tx_port >= 0:  # inline port_id, or the tunnel's fixed outer destination
+                    buf.tx_port = sa.tx_port
                     tx(buf)
                     continue
                 clear = False

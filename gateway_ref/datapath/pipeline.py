@@ -55,7 +55,7 @@ class Datapath:
                  options: DatapathOptions) -> None:
         self.counters = Counters()
         self.unprotected = options.unprotected_ports
-        self.sas_out, self.sas_in = _sa_contexts(cfg, esp_sas, esp)
+        self.sas_out, self.sas_in = _sa_contexts(cfg, tables, esp_sas, esp)
         self.all_sas = sorted([*self.sas_out.values(), *self.sas_in.values()], key=lambda s: (not s.outbound, s.spi))
         natt = any(r.udp_encap and r.type in _PROTOCOL_TYPES for r in cfg.sa)
         needs_engine = any(s.placement in (Placement.LOOKASIDE, Placement.LOOKASIDE_PROTOCOL) for s in self.all_sas)
@@ -114,12 +114,15 @@ class Datapath:
             self.engine.close()
 
 
-def _sa_contexts(cfg: Config, esp_sas: dict[tuple[Direction, int], Any], ops: EspOps) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
+def _sa_contexts(cfg: Config, tables: Any, esp_sas: dict[tuple[Direction, int], Any], ops: EspOps) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
     out: dict[int, SaCtx] = {}
     inb: dict[int, SaCtx] = {}
     for rule in cfg.sa:
         key = (rule.direction, rule.spi)
         placement = placement_for(rule.type)
         ctx = SaCtx(rule, esp_sas[key], ops, placement, cfg.sa_inner_family[key])
+        if ctx.outbound and ctx.tx_port < 0 and ctx.dst is not None:
+            port = tables.route(ctx.outer_family, ctx.dst)
+            ctx.tx_port = -1 if port is None else port
         (out if rule.direction is Direction.OUT else inb)[rule.spi] = ctx
     return out, inb

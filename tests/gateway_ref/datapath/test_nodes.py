@@ -177,3 +177,14 @@ def test_nat_t_esp_in_udp_4500_is_decrypted_by_a_udp_encap_protocol_sa(make_gw) 
     out = run_all(gw, 0, [frame(peer.encrypt(inner, seq_num=1, iv=bytes(7) + b"\x01"), PORT0_NEIGH)])
     assert Ether(out[1][0]).payload.original == bytes(inner)
     assert gw.counters()["sa"]["in/2009"]["packets"] == 1
+
+
+def test_encrypted_packets_route_on_the_outer_destination(make_gw) -> None:
+    # 198.19.0.0/16 (inner destinations and the IPv4 peer) unrouted: IPv4 tunnels have nowhere
+    # to go, while IPv6 inner traffic over the IPv4 tunnel is also routed by its outer IPv4 header
+    text = cfg_text().replace("rt ipv4 dst 198.19.0.0/16 port 0\n", "rt ipv4 dst 198.19.255.0/24 port 1\n")
+    gw = make_gw(text)
+    out = run_all(gw, 1, [frame(udp("198.18.1.5", "198.19.1.7")), frame(udp("2001:2:0:5::5", "2001:2:0:6::7")),
+                          frame(udp("198.18.1.5", "198.19.100.7")), frame(udp("198.18.4.5", "198.19.4.7"))])
+    assert {p: len(v) for p, v in out.items()} == {1: 2}  # both tunnels to the peer, now via port 1
+    assert _drops(gw) == {"no-route": 2}  # bypass and transport: their own destination is unrouted
