@@ -152,10 +152,12 @@ def resolve_profile(profile: str | Profile, scenario: Scenario) -> Profile:
 
 
 def dut_options(scenario: Scenario) -> DutOptions:
-    """secgw-like options from the scenario: ``-u`` port roles, ``-w``, ``-e``, engine."""
+    """secgw-like options from the scenario: ``-u`` port roles, ``-w``, ``-e``, engine; ``extra``
+    names the scenario's DUT port MACs (``port_mac.N``) for DUTs whose MACs can be set."""
     unprotected = frozenset(p.id for p in scenario.ports if p.role is PortRole.UNPROTECTED)
     opts = scenario.options
-    return DutOptions(unprotected, opts.replay_window, opts.esn, opts.engine.value)
+    macs = {f"port_mac.{p.id}": p.dut_mac.hex(":") for p in scenario.ports}  # for DUTs that can take them
+    return DutOptions(unprotected, opts.replay_window, opts.esn, opts.engine.value, macs)
 
 
 def _mac(text: str | None) -> bytes | None:
