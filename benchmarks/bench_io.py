@@ -1,6 +1,6 @@
 """Packet I/O speed on one veth pair, all rows measured in the same run (needs root).
 
-Rows: our AF_PACKET sender (``send()`` per frame, and the TPACKET_V2 TX ring) against
+Rows: our AF_PACKET sender (sendmmsg() per 128-frame burst, ``send()`` per frame, and the TPACKET_V2 TX ring) against
 ``tcpreplay --topspeed -K`` in 64-byte frames/s, each with and without a TPACKET_V3 capture
 on the peer; capture completeness for 100 k-frame bursts at full speed (kernel drops must be
 0); one-way latency from the TX time taken just before ``send()`` to the kernel RX stamp
@@ -123,6 +123,7 @@ def main() -> int:
         frames = frames_64(r.links[0], args.frames)
         rows: dict[str, tuple[float, int, int]] = {}
         senders: dict[str, Callable[[], tuple[int, float]]] = {
+            "ours sendmmsg() (default)": our_sender(r, TxMode.SENDMMSG, frames),
             "ours send()": our_sender(r, TxMode.SEND, frames),
             "ours TX ring (V2)": our_sender(r, TxMode.RING, frames),
         }

@@ -2,7 +2,7 @@
 
 Role: the ``Port`` protocol (``port``), token-bucket pacing shared by every port
 (``pacing``), a small classic-pcap codec (``pcap``), and implementations: ``MemoryPort``
-(offline), ``PcapPort`` (files), ``AfPacketPort`` (live, in a namespace; TX via ``send()`` or a
+(offline), ``PcapPort`` (files), ``AfPacketPort`` (live, in a namespace; TX via sendmmsg(), ``send()`` or a
 TPACKET_V2 TX ring, RX via a TPACKET_V3 RX ring or ``recv_into`` + SO_TIMESTAMPNS), and
 tcpreplay as an optional fast sender (``tcpreplay``).
 
