@@ -2,10 +2,14 @@
 
 Graph (node names stable)::
 
-    ethernet-input -> ipsec-classify -+-> spd-out -> esp-encrypt -> crypto-cpu ------> esp-encrypt-post -> route -> tx
-                                      |                          -> crypto-lookaside ~~> (later poll)    ^
-                                      +-> sad-in -> esp-decrypt -> crypto-cpu -> esp-decrypt-post -> spd-in
-    every node -> drop
+    [port-rx] -> ethernet-input -> ipsec-classify
+    ipsec-classify -> spd-out -> esp-encrypt -> crypto-cpu | crypto-lookaside ~> esp-encrypt-post -> route
+    ipsec-classify -> sad-in -> esp-decrypt -> crypto-cpu | crypto-lookaside ~> esp-decrypt-post -> spd-in -> route
+    ipsec-classify -> spd-in ;  spd-out -> route ;  route -> tx ;  every node -> drop
+
+``~>``: lookaside completions come back on a later ``process``/``flush``. ``port-rx`` is the
+emulated NIC of an unprotected port with inline inbound SAs (``ports.py``); inline outbound
+crypto runs in ``tx``.
 
 Per SA the ``type`` picks the wiring (``crypto.placement``): cpu-crypto runs ops in
 ``crypto-cpu``; no-offload hands bursts to the lookaside engine thread and finishes them on a
@@ -34,8 +38,8 @@ from gateway_ref.datapath.nodes_crypto import CryptoCpu, CryptoLookaside, comple
 from gateway_ref.datapath.nodes_fwd import Drop, Route, Tx
 from gateway_ref.datapath.nodes_in import EspDecrypt, EspDecryptPost, SadIn, SpdIn
 from gateway_ref.datapath.nodes_input import EthernetInput, IpsecClassify
-from gateway_ref.datapath.nodes_out import EspEncrypt, EspEncryptPost, SpdOut
 from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.nodes_out import EspEncrypt, EspEncryptPost, SpdOut
 from gateway_ref.datapath.ports import NODE as PORT_RX_NODE
 from gateway_ref.datapath.ports import PORT_RX_DROPS, InlineRx
 
@@ -70,9 +74,8 @@ class Datapath:
             SpdOut(spd_out, self.sas_out, self.counters), EspEncrypt(),
             SadIn(tables, self.sas_in), EspDecrypt(), CryptoCpu(),
             EspEncryptPost(), EspDecryptPost(), SpdIn(spd_in, self.counters),
-            Route(tables), self.tx, Drop(self.counters),
+            Route(tables), self.tx, Drop(self.counters), CryptoLookaside(self.engine),
         ]
-        nodes.append(CryptoLookaside(self.engine))
         self.graph = Graph(nodes)
 
     def process(self, port: int, frames: list[bytes]) -> dict[int, list[bytes]]:
@@ -114,7 +117,9 @@ class Datapath:
             self.engine.close()
 
 
-def _sa_contexts(cfg: Config, tables: Any, esp_sas: dict[tuple[Direction, int], Any], ops: EspOps) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
+def _sa_contexts(cfg: Config, tables: Any, esp_sas: dict[tuple[Direction, int], Any],
+                 ops: EspOps) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
+    """(outbound, inbound) SPI -> SaCtx, each with its placement and fixed tx port if any."""
     out: dict[int, SaCtx] = {}
     inb: dict[int, SaCtx] = {}
     for rule in cfg.sa:
