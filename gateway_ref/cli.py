@@ -23,6 +23,7 @@ from gateway_ref.run.offline import run_offline, summary
 from gateway_ref.tables import format_tables
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):
@@ -107,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gateway-ref: error: {exc}", file=sys.stderr)
     except OSError as exc:
         print(f"gateway-ref: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("gateway-ref: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_USAGE
 
 
