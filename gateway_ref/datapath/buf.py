@@ -48,7 +48,7 @@ class SaCtx:
     mismatch); the ESP runtime counts what ESP processes and drops (``EspOps.stats``)."""
 
     __slots__ = ("rule", "esp", "prepare", "finish", "stats", "placement", "outbound", "key", "spi",
-                 "outer_family", "port_id", "tx_port", "src", "dst", "inline", "crypto_next", "drops")
+                 "outer_family", "port_id", "tx_port", "src", "dst", "addrs", "inline", "crypto_next", "drops")
 
     def __init__(self, rule: SaRule, esp: Any, ops: EspOps, placement: Placement, inner_family: Family) -> None:
         self.rule = rule
@@ -72,6 +72,8 @@ class SaCtx:
         self.tx_port = self.port_id if placement.is_inline else -1
         self.src = rule.src.packed if rule.src is not None else None
         self.dst = rule.dst.packed if rule.dst is not None else None
+        # tunnel endpoints as they sit in an arriving packet's outer header (src then dst)
+        self.addrs = self.src + self.dst if self.src is not None and self.dst is not None else None
         # placement facts as plain attributes: enum hashing costs too much per packet
         self.inline = placement.is_inline
         self.crypto_next = _CRYPTO_NEXT[placement]  # where esp-encrypt/esp-decrypt send a prepared op

@@ -99,15 +99,3 @@ def ipv4_with_checksum(l3: bytes) -> bytes:
     ihl = (l3[0] & 15) * 4
     r = int.from_bytes(l3[:10] + l3[12:ihl], "big") % 0xFFFF
     return l3[:10] + (0xFFFF - r if r else 0).to_bytes(2, "big") + l3[12:]
-
-
-def dst_addr(l3: bytes, family: Family) -> bytes:
-    """Destination address bytes of an IPv4 or IPv6 packet."""
-    return l3[16:20] if family is Family.IPV4 else l3[24:40]
-
-
-def src_dst(l3: bytes, family: Family) -> tuple[bytes, bytes]:
-    """(source, destination) address bytes."""
-    if family is Family.IPV4:
-        return l3[12:16], l3[16:20]
-    return l3[8:24], l3[24:40]

@@ -30,11 +30,10 @@ from gateway_ref.datapath.counters import Counters, add_policy_counts
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.datapath.espops import ESP_IN_REASONS
 from gateway_ref.datapath.graph import Node, drop_to
-from gateway_ref.datapath.l3 import src_dst
 
 _IN = Direction.IN
 _V4 = Family.IPV4
-_BYPASS = PolicyAction.BYPASS
+_BYPASS, _PROTECT = PolicyAction.BYPASS, PolicyAction.PROTECT
 _LOOKASIDE_PROTOCOL = Placement.LOOKASIDE_PROTOCOL
 
 
@@ -49,13 +48,19 @@ def sad_by_family(tables: Any, sas: dict[int, SaCtx]) -> tuple[dict[int, SaCtx],
     return out
 
 
+def endpoints_match(sa: SaCtx, l3: bytes, family: Family) -> bool:
+    """True for transport SAs, else whether the outer source and destination are the SA's."""
+    addrs = sa.addrs
+    return addrs is None or (l3[12:20] if family is _V4 else l3[8:40]) == addrs
+
+
 def lookup_sa_in(sad: tuple[dict[int, SaCtx], dict[int, SaCtx]], l3: bytes, family: Family,
                  esp_off: int) -> SaCtx | DropReason:
     """The inbound SA for an ESP packet, checking tunnel endpoints (shared with inline ports)."""
     sa = sad[0 if family is _V4 else 1].get(int.from_bytes(l3[esp_off:esp_off + 4], "big"))
     if sa is None:
         return DropReason.UNKNOWN_SPI
-    if sa.src is not None and (sa.src, sa.dst) != src_dst(l3, family):
+    if not endpoints_match(sa, l3, family):
         sa.drops += 1
         return DropReason.BAD_TUNNEL_ADDRESS
     return sa
@@ -146,25 +151,26 @@ class SpdIn(Node):
                 route(buf)
                 continue
             rule = lookup(buf.data)
-            reason = _verdict(rule, buf.sa)
-            if reason is None:
-                counts[base + (1 if rule.action is _BYPASS else 0)] += 1  # type: ignore[union-attr]
-                route(buf)
-            else:
-                counts[base + 2] += 1
-                drop_to(drops, buf, reason, self.name)
+            if rule is not None:  # the two ways through; _refusal says why anything else is dropped
+                action = rule.action
+                if action is _BYPASS:
+                    counts[base + 1] += 1
+                    route(buf)
+                    continue
+                sa = buf.sa
+                if action is _PROTECT and sa is not None and sa.spi == rule.spi:
+                    counts[base] += 1
+                    route(buf)
+                    continue
+            counts[base + 2] += 1
+            drop_to(drops, buf, _refusal(rule, buf.sa), self.name)
         add_policy_counts(self.policy, self.skipped, _IN, counts)
 
 
-def _verdict(rule: Any, sa: SaCtx | None) -> DropReason | None:
-    """None to forward, else why the inbound policy refuses the packet."""
+def _refusal(rule: Any, sa: SaCtx | None) -> DropReason:
+    """Why the inbound policy refuses a packet that is neither bypassed nor protected by its SA."""
     if rule is None:
         return DropReason.SP_NO_MATCH
-    action = rule.action
-    if action is PolicyAction.BYPASS:
-        return None
-    if action is PolicyAction.DISCARD:
+    if rule.action is PolicyAction.DISCARD:
         return DropReason.SP_DISCARD
-    if sa is None:
-        return DropReason.SP_CLEAR_PROTECTED
-    return None if sa.spi == rule.spi else DropReason.SP_WRONG_SA
+    return DropReason.SP_CLEAR_PROTECTED if sa is None else DropReason.SP_WRONG_SA

@@ -21,8 +21,8 @@ from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.datapath.espops import ESP_IN_REASONS
 from gateway_ref.cfg.records import Family
-from gateway_ref.datapath.l3 import esp_offset, src_dst, strip_ethernet
-from gateway_ref.datapath.nodes_in import sad_by_family
+from gateway_ref.datapath.l3 import esp_offset, strip_ethernet
+from gateway_ref.datapath.nodes_in import endpoints_match, sad_by_family
 
 NODE = "port-rx"  # drops at the port are counted under this node name
 PORT_RX_DROPS = ESP_IN_REASONS
@@ -51,7 +51,7 @@ class InlineRx:
         """The inline SA for this ESP packet, or None to leave it to the graph. A tunnel address
         mismatch is left to ``sad-in`` too, which counts it: peek without counting here."""
         sa = self.sad[0 if family is _V4 else 1].get(int.from_bytes(l3[off:off + 4], "big"))
-        if sa is None or not sa.inline or (sa.src is not None and (sa.src, sa.dst) != src_dst(l3, family)):
+        if sa is None or not sa.inline or not endpoints_match(sa, l3, family):
             return None
         return sa
 
