@@ -42,10 +42,12 @@ def port_of(scenario: Scenario, role: PortRole) -> int:
 def template(scenario: Scenario, purpose: str, direction: Direction, *, ext: bool = True,
              **fields: object) -> HeaderTemplate:
     """A UDP template between the ``purpose`` prefixes (protect/bypass/discard) of the
-    scenario's inner family; IPv6 templates carry extension headers unless ``ext`` is False."""
+    scenario's inner family (``src``/``dst`` in ``fields`` override the hosts); IPv6 templates
+    carry extension headers unless ``ext`` is False."""
     fam = inner_family(scenario)
     prot, remote = FLOWS[fam][purpose]
     src, dst = (host(prot, 5), host(remote, 9)) if direction is Direction.OUT else (host(remote, 9), host(prot, 5))
+    src, dst = str(fields.pop("src", src)), str(fields.pop("dst", dst))
     if fam is Family.IPV6 and ext:
         fields.setdefault("ext_headers", IPV6_EXT)
     return HeaderTemplate(src, dst, **fields)  # type: ignore[arg-type]
