@@ -107,8 +107,11 @@ class Manifest:
             except (KeyError, TypeError, ValueError) as exc:
                 raise ManifestError(f"{source}: tx[{i}]: missing or bad field {exc}") from None
         tool = data.get("tool") or {}
-        return cls(scenario, tuple(streams), str(data.get("profile", "")), tuple(tx),
-                   str(tool.get("version", "")), str(tool.get("commit", "")), version)
+        try:
+            return cls(scenario, tuple(streams), str(data.get("profile", "")), tuple(tx),
+                       str(tool.get("version", "")), str(tool.get("commit", "")), version)
+        except ManifestError as exc:
+            raise ManifestError(f"{source}: {exc}") from None
 
     @classmethod
     def from_json(cls, text: str, source: str = MANIFEST_NAME) -> Manifest:
