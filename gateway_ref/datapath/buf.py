@@ -15,6 +15,7 @@ from gateway_ref.datapath.drops import DropReason
 from gateway_ref.datapath.espops import EspOps
 
 
+_V4 = Family.IPV4  # bound once: Enum member access through the class is slow per packet
 _CRYPTO_NEXT = {
     Placement.CPU: "crypto-cpu",
     Placement.LOOKASIDE: "crypto-lookaside",
@@ -33,7 +34,7 @@ class Buf:
     def __init__(self, data: bytes, port: int) -> None:
         self.data = data
         self.port = port
-        self.family: Family = Family.IPV4
+        self.family: Family = _V4
         self.sa: SaCtx | None = None
         self.op: Any = None
         self.esp_off = 0

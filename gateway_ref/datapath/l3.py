@@ -18,39 +18,42 @@ IPPROTO_UDP = 17
 NATT_PORT = 4500
 # IPv6 extension headers secgw walks before ESP (HBH, Routing, Fragment, AH, DestOpt).
 _V6_EXT = frozenset((0, 43, 44, 51, 60))
+# Enum members bound once: attribute access through the Enum class costs ~0.3 us per use.
+_V4, _V6 = Family.IPV4, Family.IPV6
+_RUNT, _MALFORMED, _NON_IP = DropReason.RUNT_FRAME, DropReason.MALFORMED_IP, DropReason.NON_IP
 
 
 def strip_ethernet(frame: bytes) -> tuple[bytes, Family] | DropReason:
     """Return the L3 packet trimmed to its own length (drops Ethernet padding) and its family."""
     n = len(frame)
     if n < ETH_LEN:
-        return DropReason.RUNT_FRAME
+        return _RUNT
     et = frame[12:14]
     if et == ETHERTYPE_IPV4:
         if n < ETH_LEN + 20 or frame[14] >> 4 != 4 or frame[14] & 15 < 5:
-            return DropReason.MALFORMED_IP
+            return _MALFORMED
         total = (frame[16] << 8) | frame[17]
         if total < (frame[14] & 15) * 4 or ETH_LEN + total > n:
-            return DropReason.MALFORMED_IP
-        return frame[ETH_LEN:ETH_LEN + total], Family.IPV4
+            return _MALFORMED
+        return frame[ETH_LEN:ETH_LEN + total], _V4
     if et == ETHERTYPE_IPV6:
         if n < ETH_LEN + 40 or frame[14] >> 4 != 6:
-            return DropReason.MALFORMED_IP
+            return _MALFORMED
         end = ETH_LEN + 40 + ((frame[18] << 8) | frame[19])
         if end > n:
-            return DropReason.MALFORMED_IP
-        return frame[ETH_LEN:end], Family.IPV6
-    return DropReason.NON_IP
+            return _MALFORMED
+        return frame[ETH_LEN:end], _V6
+    return _NON_IP
 
 
 def upper_layer(l3: bytes, family: Family) -> tuple[int, int] | DropReason:
     """(protocol, offset) of the first header after IPv4 / after the IPv6 extension chain."""
-    if family is Family.IPV4:
+    if family is _V4:
         return l3[9], (l3[0] & 15) * 4
     nh, off, n = l3[6], 40, len(l3)
     while nh in _V6_EXT:
         if off + 8 > n:
-            return DropReason.MALFORMED_IP
+            return _MALFORMED
         if nh == 44:
             size = 8
         elif nh == 51:
@@ -60,7 +63,7 @@ def upper_layer(l3: bytes, family: Family) -> tuple[int, int] | DropReason:
         nh = l3[off]
         off += size
     if off > n:
-        return DropReason.MALFORMED_IP
+        return _MALFORMED
     return nh, off
 
 

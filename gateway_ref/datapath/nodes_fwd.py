@@ -31,6 +31,7 @@ from gateway_ref.datapath.graph import Node, drop_to
 from gateway_ref.datapath.l3 import ETHERTYPE_IPV4, ETHERTYPE_IPV6, ipv4_with_checksum
 
 _V4 = Family.IPV4
+_INLINE_PROTOCOL = Placement.INLINE_PROTOCOL
 
 
 ROUTE_CACHE_SIZE = 4096
@@ -138,7 +139,7 @@ class Tx(Node):
     def _inline_crypto(self, buf: Buf) -> DropReason | None:
         """The port encrypts: run the prepared op (inline-crypto) or all of ESP (inline-protocol)."""
         sa = buf.sa
-        if sa.placement is Placement.INLINE_PROTOCOL:  # type: ignore[union-attr]
+        if sa.placement is _INLINE_PROTOCOL:  # type: ignore[union-attr]
             res = ProtocolJob(sa.prepare, sa.finish, buf.data).run()  # type: ignore[union-attr]
         else:
             buf.op.run()

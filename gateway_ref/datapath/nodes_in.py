@@ -84,7 +84,7 @@ class SadIn(Node):
                 drop_to(drops, buf, sa, self.name)
                 continue
             buf.sa = sa  # type: ignore[assignment]
-            if sa.placement is Placement.LOOKASIDE_PROTOCOL:  # type: ignore[union-attr]
+            if sa.placement is _LOOKASIDE_PROTOCOL:  # type: ignore[union-attr]
                 buf.op = ProtocolJob(sa.prepare, sa.finish, buf.data)  # type: ignore[union-attr]
                 look(buf)
             else:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from gateway_ref.cfg.records import Config, Direction, Family, OffloadType
@@ -81,7 +82,7 @@ class Datapath:
     def process(self, port: int, frames: list[bytes]) -> dict[int, list[bytes]]:
         """Run one received burst; return frames sent per port (with ready lookaside completions)."""
         self.counters.port_rx[port] += len(frames)
-        bufs = [Buf(f, port) for f in frames]
+        bufs = list(map(Buf, frames, repeat(port, len(frames))))
         if self.inline_rx is not None and port in self.unprotected:
             self.graph.run(self.inline_rx.receive(bufs))
         else:

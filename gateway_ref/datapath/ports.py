@@ -27,6 +27,7 @@ from gateway_ref.datapath.nodes_in import endpoints_match, sad_by_family
 NODE = "port-rx"  # drops at the port are counted under this node name
 PORT_RX_DROPS = ESP_IN_REASONS
 _V4 = Family.IPV4
+_INLINE_CRYPTO = Placement.INLINE_CRYPTO
 
 
 class InlineRx:
@@ -68,7 +69,7 @@ class InlineRx:
         if sa is None:
             return 0
         buf.sa = sa
-        if sa.placement is Placement.INLINE_CRYPTO:
+        if sa.placement is _INLINE_CRYPTO:
             op = sa.prepare(l3)  # the ESP runtime counts a failure: drop here, not twice
             if type(op) is DropReason:
                 buf.reason, buf.node = op, NODE
