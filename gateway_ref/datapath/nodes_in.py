@@ -1,5 +1,10 @@
 """Inbound nodes: ``sad-in``, ``esp-decrypt``, ``esp-decrypt-post``, ``spd-in`` (secgw-reference.md 3.2, 3.5).
 
+RFC 4301 section 5.2 (inbound IPsec processing: SAD lookup, then the decrypted packet must match
+the policy of the SA it came through; clear traffic matching a protect policy is dropped) and
+RFC 4303 section 3.4.3 (replay check before the ICV, window advanced only after it verifies),
+with secgw's quirks noted below.
+
 ``sad-in``: in: ESP packets from an unprotected port (``buf.esp_off`` set). SA by SPI in the
 table of the packet's (outer) family; for tunnel SAs outer source AND destination must equal
 the SA's endpoints. Nexts: ``esp-decrypt``; ``crypto-lookaside`` for lookaside-protocol SAs

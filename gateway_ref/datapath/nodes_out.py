@@ -1,5 +1,8 @@
 """Outbound nodes: ``spd-out``, ``esp-encrypt``, ``esp-encrypt-post`` (secgw-reference.md 3.3).
 
+RFC 4301 section 5.1 (outbound processing: SPD lookup selects protect/bypass/discard, default
+deny), RFC 4303 section 3.3 (outbound packet processing, done by ``gateway_ref.esp``).
+
 ``spd-out``: in: clear packets from a protected port. Looks up the outbound SPD of the
 packet's family: protect S -> encrypt with outbound SA S, bypass -> ``route``, discard ->
 drop SP_DISCARD, no match -> drop SP_NO_MATCH (default deny). No outbound rules for the family
