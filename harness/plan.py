@@ -215,7 +215,9 @@ def _suites(top: _Table) -> tuple[SuiteSpec, ...]:
         timeout = float(t.get("timeout_s", (int, float), SUITE_TIMEOUT_S))
         if timeout <= 0:
             t.fail("must be > 0", t.key("timeout_s"))
-        out.append(SuiteSpec(t.get("name", str, required=True), paths, t.get("markers", str, ""), timeout))
+        base = top.source.parent
+        out.append(SuiteSpec(t.get("name", str, required=True), tuple(str((base / p).resolve()) for p in paths),
+                             t.get("markers", str, ""), timeout))
         t.done()
     return tuple(out)
 
@@ -250,7 +252,7 @@ def parse_plan(text: str, source: Path) -> Plan:
     perf_t = top.table("perf")
     base = source.parent
     name = plan_t.get("name", str, source.stem)
-    results = base / plan_t.get("results_dir", str, f"results/{name}")
+    results = (base / plan_t.get("results_dir", str, f"results/{name}")).resolve()
     plan_t.done()
     dut = _enum(DutKind, source)(dut_t.get("kind", str, DutKind.REFERENCE.value), "dut.kind")
     lab_raw = dut_t.get("lab", str)
@@ -261,7 +263,7 @@ def parse_plan(text: str, source: Path) -> Plan:
     perf = None if perf_t is None else _perf(perf_t)
     baseline = _baseline(top.table("baseline"))
     top.done()
-    return Plan(source, name, results, dut, None if lab_raw is None else base / lab_raw, suites, perf, baseline)
+    return Plan(source, name, results, dut, None if lab_raw is None else (base / lab_raw).resolve(), suites, perf, baseline)
 
 
 def load_plan(path: Path | str) -> Plan:
