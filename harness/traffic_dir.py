@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 
-from harness.io.pcap import PcapError, read_pcap, write_pcap
+from harness.capture_file import read_capture
+from harness.io.pcap import PcapError, write_pcap
 from harness.manifest import Manifest, ManifestError, TxPcap, frames_sha256, read_manifest, write_manifest
 from harness.oracles.esp_sa_table import write_esp_sa
 from harness.results.provenance import tool_info
@@ -168,9 +169,9 @@ def generate(scenario: Scenario, streams: Sequence[StreamSpec], out_dir: str | P
 
 
 def read_records(path: str | Path) -> Records:
-    """A pcap's records; unreadable or non-pcap files become ``TrafficError``."""
+    """A pcap or pcapng file's records; unreadable or other files become ``TrafficError``."""
     try:
-        return read_pcap(path)
+        return read_capture(path)
     except PcapError as exc:
         raise TrafficError(str(exc)) from None
     except OSError as exc:

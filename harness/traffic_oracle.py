@@ -93,7 +93,7 @@ def oracle_check(scenario: Scenario, path: str | Path, frames: Sequence[bytes]) 
     """Compare the harness's ICV verdicts on the ESP frames of the capture ``path`` (whose
     frames are ``frames``) with tshark's, or scapy's when tshark is missing or fails."""
     path = Path(path)
-    packets = [p for p in inspect_frames(scenario, frames).packets]
+    packets = list(inspect_frames(scenario, frames).packets)
     if tshark_path() is not None:
         try:
             return _tshark(scenario, path, packets)

@@ -262,7 +262,9 @@ def test_oracle_agrees_with_the_codec(cli: Callable[..., Done], flow: tuple[Path
 
 def _bad_inputs(tmp: Path, gen: Path, out: Path) -> list[tuple[list[str], str]]:
     (tmp / "text.pcap").write_text("not a capture\n" * 3)
-    (tmp / "ng.pcapng").write_bytes(bytes.fromhex("0a0d0d0a1c0000004d3c2b1a01000000ffffffffffffffff1c000000"))
+    # a pcapng section with one Linux-cooked (113) interface: readable format, unusable link type
+    (tmp / "ng.pcapng").write_bytes(bytes.fromhex("0a0d0d0a1c0000004d3c2b1a01000000ffffffffffffffff1c000000"
+                                                  "0100000014000000710000000000040014000000"))
     (tmp / "bad.cfg").write_text("sp ipv4 out esp protect 5 pri 1 dst 198.19.0.0/16 sport 0:65535 dport 0:65535\n"
                                  "sa out 5 aead_algo aes-128-gcm aead_key zz:00 mode ipv4-tunnel "
                                  "src 198.18.0.1 dst 198.19.0.1\n")
@@ -272,7 +274,7 @@ def _bad_inputs(tmp: Path, gen: Path, out: Path) -> list[tuple[list[str], str]]:
         (["generate", "--scenario", str(tmp / "none.json"), "--out", str(tmp / "x")], "cannot read scenario file"),
         (["generate", "--scenario", PRESET, "--size", "40", "--out", str(tmp / "x")], "StreamSpec.sizes"),
         (["verify", str(gen), "--rx", f"0={tmp / 'text.pcap'}"], "text.pcap"),
-        (["verify", str(gen), "--rx", f"0={tmp / 'ng.pcapng'}"], "pcapng"),
+        (["verify", str(gen), "--rx", f"0={tmp / 'ng.pcapng'}"], "link type 113"),
         (["verify", str(gen), "--rx", f"7={out / 'port0.pcap'}"], "port 7 is not in the manifest"),
         (["verify", str(tmp / "nodir"), "--rx", rx0], "no such directory"),
         (["verify", str(tmp), "--rx", rx0], "manifest.json: missing"),
@@ -313,3 +315,14 @@ def test_tshark_opens_and_decrypts_with_the_generated_esp_sa(flow: tuple[Path, P
         rows = [line.split("\t") for line in done.stdout.splitlines()]
         assert len(rows) == 12
         assert all(int(r[0], 0) == spi and r[1] == "1" and r[2] == "1024" for r in rows), done.stdout[:500]
+
+
+@pytest.mark.skipif(shutil.which("editcap") is None, reason="Wireshark's editcap is not installed")
+def test_verify_reads_pcapng_captures(cli: Callable[..., Done], flow: tuple[Path, Path], tmp_path: Path) -> None:
+    """dumpcap and Wireshark write pcapng by default."""
+    gen, out = flow
+    ng = tmp_path / "port0.pcapng"
+    subprocess.run(["editcap", "-F", "pcapng", str(out / "port0.pcap"), str(ng)], check=True, capture_output=True,
+                   timeout=60)
+    done = cli("verify", gen, *rx_args(out, {0: ng, 1: out / "port1.pcap"}))
+    assert done.returncode == 0 and "verdict: PASS" in done.stdout, done.stdout + done.stderr
