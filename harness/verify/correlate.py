@@ -15,6 +15,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 FrameKey = tuple[int, int]  # (stream id, per-stream sequence)
@@ -83,6 +84,7 @@ def _sum(stats: Sequence[FlowStats] | Any, *, extra_unexpected: int = 0) -> Flow
     return FlowStats(**totals)
 
 
+_ARRIVAL = itemgetter(2, 0, 1)  # Received (ts_ns, port, index): the order frames left the DUT
 _FIELDS = ("expected", "delivered", "lost", "duplicated", "reordered", "unexpected")
 _EXPECTED, _DELIVERED, _LOST, _DUPLICATED, _REORDERED, _UNEXPECTED = range(6)
 
@@ -106,7 +108,7 @@ def correlate(expected: Mapping[FrameKey, Delivery | None], received: Sequence[R
     matches: dict[FrameKey, Received] = {}
     unexpected: list[tuple[Received, Unexpected]] = []
     highest: dict[int, int] = {}
-    for rx in sorted(received, key=lambda r: (r.ts_ns, r.port, r.index)):
+    for rx in sorted(received, key=_ARRIVAL):
         key = rx.key
         delivery = expected.get(key) if key is not None else None
         if delivery is None or delivery.port != rx.port or key in matches:

@@ -13,12 +13,13 @@ port inbound (ESP goes to the SAD, then decrypted and clear packets meet the inb
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness.codec.ethernet import EtherType
 from harness.scenario.model import Direction, Family, Policy, PolicyAction, PortRole, SecurityAssociation
 from harness.scenario.scenario import Scenario
+from harness.stream.builder import SentPacket
 from harness.verify.esp_open import EspOpener, problem_names
 from harness.verify.expectations import (DROP_REQUIREMENT, Decrypt, Drop, DropReason, Encrypt,
                                          Expectation, ForwardClear, FrameKey, OuterExpect)
@@ -79,9 +80,89 @@ class GatewayModel:
 
 
 def expect(scenario: Scenario, sent: Sequence[Any], profile: Profile) -> list[Expectation]:
-    """One expectation per sent packet, in order (state carries across the sequence)."""
+    """One expectation per sent packet, in order (state carries across the sequence).
+
+    The stateless part of the decision (classification, SPD, SAD, route, outer header) is
+    computed once per flow: packets whose length and header bytes up to the first four L4
+    bytes (everything the model reads: addresses, protocol, TOS, TTL, ports or the bytes a
+    fixed-offset selector reads) are equal share it; only the per-SA sequence number, the
+    derived outer ID and the packet's own bytes are done per packet (``_plan``)."""
     model = GatewayModel(scenario, profile)
-    return [expect_one(model, sent_view(i, s)) for i, s in enumerate(sent)]
+    plans: dict[tuple[int, int, bytes], Plan | None] = {}
+    out: list[Expectation] = []
+    append, new = out.append, tuple.__new__
+    for i, s in enumerate(sent):
+        view = new(SentView, (i, (s[0], s[1]), s[2], s[3])) if type(s) is SentPacket else sent_view(i, s)
+        key = _flow_key(view)
+        plan = plans.get(key) if key is not None else None
+        if plan is not None:
+            append(plan(view))
+            continue
+        exp = expect_one(model, view)
+        append(exp)
+        if key is not None and len(plans) < _MAX_FLOWS:
+            plans[key] = _plan(model, view, exp)
+    return out
+
+
+_MAX_FLOWS = 1 << 16
+_NO_EXT = frozenset((1, 6, 17, 58, 132, 253, 254))  # IPv6 next headers with no extension header walk
+Plan = Callable[[SentView], Expectation]
+
+
+def _flow_key(view: SentView) -> tuple[int, int, bytes] | None:
+    """(port, frame length, header bytes the model reads) for plain IPv4 (no options) and
+    IPv6 without extension headers; None for anything else, ESP above all (its outcome
+    depends on every byte and on the replay window), which is always modelled in full."""
+    frame = view.frame
+    n = len(frame)
+    if n >= 38 and frame[14] == 0x45 and frame[23] != _ESP and frame[12:14] == b"\x08\x00":
+        return view.port, n, frame[:38]
+    if n >= 58 and frame[14] >> 4 == 6 and frame[20] in _NO_EXT and frame[12:14] == b"\x86\xdd":
+        return view.port, n, frame[:58]
+    return None
+
+
+def _plan(model: GatewayModel, view: SentView, first: Expectation) -> Plan | None:
+    """What the next packets of ``view``'s flow get, from the first one's full model run: the
+    same outcome with their own index, key, sequence number and bytes. None when ``first``
+    depends on state (sequence exhaustion, decryption)."""
+    if isinstance(first, Decrypt) or (isinstance(first, Drop) and first.reason is DropReason.SEQUENCE_EXHAUSTED):
+        return None
+    frame, new = view.frame, tuple.__new__
+    end = 14 + ((frame[16] << 8 | frame[17]) if frame[14] >> 4 == 4 else 40 + (frame[18] << 8 | frame[19]))
+    if isinstance(first, Drop):
+        reason, rid, detail = first.reason, first.requirement, first.detail
+        return lambda v: new(Drop, (v[0], v[1], reason, rid, detail))
+    if isinstance(first, ForwardClear):
+        delta, port, l2 = _ttl_delta(model.profile, tunnel_step=False), first.port, first.frame[:14]
+        return lambda v: new(ForwardClear, (v[0], v[1], port, l2 + recompute_ipv4_checksum(
+            with_ttl_delta(v[3][14:end], delta))))
+    assert isinstance(first, Encrypt)
+    return _encrypt_plan(model, first, end)
+
+
+def _encrypt_plan(model: GatewayModel, e: Encrypt, end: int) -> Plan:
+    """Per packet: take the SA's next sequence number (or drop when it is exhausted), the
+    outer ID from it when the profile says so, and the packet's own inner bytes."""
+    sa, out_seq, new = model.sa_out[e.spec.spi], model.out_seq, tuple.__new__
+    spi, port, spec, eth_dst, eth_src, nh, o = e.spec.spi, e.port, e.spec, e.eth_dst, e.eth_src, e.next_header, e.outer
+    delta = _ttl_delta(model.profile, tunnel_step=sa.is_tunnel)
+    seq_ident = model.profile.outer_id is OuterIdRule.SEQ_LOW16 and sa.is_tunnel and o.version == 4
+    limit = (1 << 64) - 1 if model.esn(sa) else _MAX_SEQ32
+    head, tail = tuple(o[:4]), tuple(o[5:])
+
+    def plan(v: SentView) -> Expectation:
+        seq = out_seq[spi]
+        if seq > limit:
+            return _drop(v, DropReason.SEQUENCE_EXHAUSTED, f"SPI {spi} used 2^32-1 numbers")
+        out_seq[spi] = seq + 1
+        inner = v[3][14:end]
+        if delta:
+            inner = with_ttl_delta(inner, delta)
+        outer = new(OuterExpect, head + (seq & 0xFFFF,) + tail) if seq_ident else o
+        return new(Encrypt, (v[0], v[1], port, spec, seq, eth_dst, eth_src, inner, nh, outer))
+    return plan
 
 
 def expect_one(model: GatewayModel, view: SentView) -> Expectation:

@@ -11,10 +11,15 @@ order on the port): a capture that reorders would show here as a gap plus a step
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 from harness.verify.findings import Finding, PacketRef, make_finding
+
+
+T = TypeVar("T")
 
 
 def _ref(ref: PacketRef | Callable[[], PacketRef]) -> PacketRef:
@@ -92,6 +97,20 @@ class EspInvariants:
                     detail=f"SPI {spi:#x}: IV repeated"))
             else:
                 track.ivs.add(iv)
+
+    def observe_stream(self, items: Iterable[tuple[int, int, bytes, T]], ref: Callable[[T], PacketRef]) -> None:
+        """``observe`` for many packets: (spi, seq, iv, item) each, ``ref(item)`` naming the
+        packet only when a finding is made. The in-order, fresh-IV packet is handled inline."""
+        sas, check_iv, observe = self._sas, self._check_iv, self.observe
+        for spi, seq, iv, item in items:
+            track = sas.get(spi)
+            if track is not None and seq == track.last + 1 and (not iv or iv not in track.ivs):
+                track.last = seq
+                track.packets += 1
+                if iv and check_iv.get(spi, True):
+                    track.ivs.add(iv)
+                continue
+            observe(spi, seq, iv, partial(ref, item))
 
     def stats(self) -> dict[int, SaInvariantStats]:
         return {spi: SaInvariantStats(spi, t.packets, t.first, t.last,

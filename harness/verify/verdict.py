@@ -8,9 +8,8 @@ compared with them (RFC 4301 §4.4 / §5.2 audit, A14).
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any
 
 from harness.scenario.model import Direction
@@ -42,20 +41,29 @@ def _delivery(e: Expectation) -> Delivery | None:
 def _by_key(exps: Sequence[Expectation]) -> tuple[dict[FrameKey, Delivery | None], dict[FrameKey, Expectation],
                                                   dict[FrameKey, Drop]]:
     """Per key: its delivery, the delivering expectation, and a drop expectation if any (a
-    replayed packet shares its key with the original)."""
+    replayed packet shares its key with the original). One ``Delivery`` per (type, port, SA)."""
     deliveries: dict[FrameKey, Delivery | None] = {}
     delivering: dict[FrameKey, Expectation] = {}
     drops: dict[FrameKey, Drop] = {}
+    shared: dict[tuple, Delivery | None] = {}
     for e in exps:
-        if e.key is None:
+        key = e.key
+        if key is None:
             continue
-        d = _delivery(e)
-        if d is not None and e.key not in delivering:
-            delivering[e.key] = e
-            deliveries[e.key] = d
-        elif d is None:
-            drops.setdefault(e.key, e)  # type: ignore[arg-type]
-            deliveries.setdefault(e.key, None)
+        kind = type(e)
+        where = (kind, e.port, e.spec.spi) if kind is Encrypt else (kind, e.port, e.spi) if kind is Decrypt \
+            else (kind, e.port) if kind is ForwardClear else None
+        if where is None:
+            drops.setdefault(key, e)  # type: ignore[arg-type]
+            deliveries.setdefault(key, None)
+            continue
+        if key in delivering:
+            continue
+        d = shared.get(where)
+        if d is None:
+            d = shared[where] = _delivery(e)
+        delivering[key] = e
+        deliveries[key] = d
     return deliveries, delivering, drops
 
 
@@ -109,9 +117,8 @@ def _invariants(scenario: Scenario, rxs: Sequence[Received], profile: Profile) -
     inv = EspInvariants(profile.name, first_seq={sa.spi: max(sa.esn_start, 1) for sa in out_sas},
                         iv_requirement={sa.spi: "G6" if (sa.spec.cipher or "").endswith("cbc") else "G4"
                                         for sa in out_sas})
-    for rx in rxs:
-        if rx.esp is not None and rx.esp_seq is not None:
-            inv.observe(rx.spi, rx.esp_seq, rx.esp.iv, partial(ref_of, rx))
+    inv.observe_stream(((rx.spi, rx.esp_seq, rx.esp.iv, rx) for rx in rxs
+                        if rx.esp is not None and rx.esp_seq is not None), ref_of)
     return inv
 
 
@@ -143,17 +150,18 @@ def verify(scenario: Scenario, sent: Sequence[Any], received: Captures, profile:
     corr = correlate(deliveries, rxs)
     findings: list[Finding] = []
     checker = PacketChecker(profile, observer)
+    check = checker.check
     for key, rx in corr.matches.items():
-        findings += checker.check(delivering[key], rx)
+        bad = check(delivering[key], rx)
+        if bad:
+            findings += bad
     inv = _invariants(scenario, rxs, profile)
     findings += inv.findings
     findings += _unexpected_findings(corr, drops, scenario, profile)
     findings += _lost_findings(corr, delivering, profile)
-    dropped = Counter(e.reason.value for e in exps if isinstance(e, Drop))
+    dropped = Counter(e.reason.value for e in exps if type(e) is Drop)
     if dut_counters is not None:
         findings += _counter_findings(dropped, dut_counters, profile)
-    kinds: dict[str, int] = defaultdict(int)
-    for e in exps:
-        kinds[type(e).__name__] += 1
+    kinds = {kind.__name__: n for kind, n in Counter(map(type, exps)).items()}
     return VerifyResult(profile.name, tuple(findings), corr, dict(kinds), dict(dropped), inv.stats(),
                         _exercised(exps, profile))
