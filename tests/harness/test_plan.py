@@ -1,0 +1,65 @@
+"""Nightly plan parsing: the example plan loads; every error names the file and the key."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.measure.rates import IMIX_SIMPLE
+from harness.measure.sweep import CryptoDirection
+from harness.plan import DutKind, PlanError, load_plan, parse_plan
+from harness.scenario import SaType
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = Path("/plans/p.toml")
+
+
+def test_example_plan_loads():
+    plan = load_plan(ROOT / "examples" / "nightly-plan.toml")
+    assert plan.dut is DutKind.REFERENCE
+    assert [s.name for s in plan.suites] == ["conformance", "negative"]
+    assert all(Path(p).is_absolute() and Path(p).exists() for s in plan.suites for p in s.paths)
+    assert plan.perf is not None and IMIX_SIMPLE in plan.perf.frame_sizes
+    assert SaType.NO_OFFLOAD in plan.perf.placements and SaType.INLINE_CRYPTO in plan.perf.placements
+    assert plan.baseline.spec == "median:5" and plan.baseline.per_metric_pct["latency_p99_ns"] == 400
+    assert plan.results_dir == (ROOT / "results" / "nightly").resolve()
+
+
+def test_minimal_plan_defaults():
+    plan = parse_plan('[perf]\nframe_sizes = [64, "imix"]\ndirections = ["decrypt"]\n', SRC)
+    assert plan.name == "p" and plan.suites == () and plan.baseline.spec is None
+    assert plan.perf.frame_sizes == (64, IMIX_SIMPLE) and plan.perf.directions == (CryptoDirection.DECRYPT,)
+    assert plan.results_dir == Path("/plans/results/p")
+
+
+@pytest.mark.parametrize("text, where", [
+    ('[perf]\nframe_sizes = [64, "huge"]\n', "perf.frame_sizes[1]"),
+    ('[perf]\nframe_sizes = [32]\n', "perf.frame_sizes[0]"),
+    ('[perf]\nplacements = ["qat"]\n', "perf.placements[0]"),
+    ('[perf]\nframe_size = [64]\n', "perf: unknown key(s) ['frame_size']"),
+    ('[perf]\ntrial_duration_s = "1s"\n', "perf.trial_duration_s"),
+    ('[perf]\ntunnels = [10]\n', "perf: tunnels"),
+    ('[perf]\nalgorithms = ["aes999gcm"]\n', "perf: preset"),
+    ('[perf.search]\nmax_load_pps = 1000\n', "perf.search.min_load_pps"),
+    ('[perf.replay]\nwindows = [0]\n', "perf.replay.windows[0]"),
+    ('[dut]\nkind = "qemu"\n', "dut.kind"),
+    ('[dut]\nkind = "external"\n', "dut.lab"),
+    ('[[suite]]\nname = "x"\n', "suite[0].paths"),
+    ('[[suite]]\npaths = ["t"]\n', "suite[0].name"),
+    ('[[suite]]\nname = "x"\npaths = ["t"]\ntimeout_s = -1\n', "suite[0].timeout_s"),
+    ('[baseline]\ntolerance_pct = true\n', "baseline.tolerance_pct"),
+    ('[baseline.tolerance]\npdr_pps = "5"\n', "baseline.tolerance.pdr_pps"),
+    ('[plann]\nname = "x"\n', "(top level): unknown key(s) ['plann']"),
+    ('[perf\n', "not valid TOML"),
+])
+def test_errors_name_file_and_key(text, where):
+    with pytest.raises(PlanError) as err:
+        parse_plan(text, SRC)
+    message = str(err.value)
+    assert message.startswith(f"{SRC}: "), message
+    assert where in message, message
+
+
+def test_missing_file_is_a_plan_error(tmp_path):
+    with pytest.raises(PlanError, match="cannot read"):
+        load_plan(tmp_path / "nope.toml")
