@@ -103,6 +103,10 @@ FAULTS: dict[FaultKind, FaultInfo] = {
     FaultKind.WRONG_NEXT_HEADER: FaultInfo(Target.ESP, False, "ESP-NH"),
 }
 _SEQUENCE_FAULTS = frozenset((FaultKind.DROP_ONE, FaultKind.REORDER, FaultKind.DUPLICATE))
+_HEADER_EDITS: dict[FaultKind, Callable[[bytes, int | None], bytes | None]] = {
+    FaultKind.TTL_WRONG: edit.set_ttl, FaultKind.DSCP_NOT_COPIED: edit.set_dscp,
+    FaultKind.ECN_NOT_COPIED: edit.set_ecn, FaultKind.WRONG_OUTER_DST: edit.set_outer_dst,
+}
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,8 @@ class Fault:
             raise ValueError(f"Fault.kind must be one of {[k.value for k in FaultKind]}, got {self.kind!r}")
         if not isinstance(self.index, int) or self.index < 0:
             raise ValueError(f"Fault.index must be an integer >= 0, got {self.index!r}")
+        if self.target is not None and not isinstance(self.target, Target):
+            raise ValueError(f"Fault.target must be one of {[t.value for t in Target]} or None, got {self.target!r}")
         needs_esp = self.kind not in _SEQUENCE_FAULTS and FAULTS[self.kind].target is Target.ESP
         if needs_esp and self.target not in (None, Target.ESP):
             raise ValueError(f"Fault {self.kind.value} only applies to ESP packets, not {self.target.value}")
@@ -223,12 +229,9 @@ class FaultyDut:
     def _edit(self, f: _Frame) -> bytes | None:
         """The altered frame, or None when this packet cannot carry the fault."""
         k, value, frame, opened = self.fault.kind, self.fault.value, f.rx.frame, f.opened
-        header_edits: dict[FaultKind, Callable[[bytes, int | None], bytes | None]] = {
-            FaultKind.TTL_WRONG: edit.set_ttl, FaultKind.DSCP_NOT_COPIED: edit.set_dscp,
-            FaultKind.ECN_NOT_COPIED: edit.set_ecn, FaultKind.WRONG_OUTER_DST: edit.set_outer_dst,
-        }
-        if k in header_edits:
-            return header_edits[k](frame, value)
+        header_edit = _HEADER_EDITS.get(k)
+        if header_edit is not None:
+            return header_edit(frame, value)
         if k is FaultKind.INNER_BYTE_FLIPPED:
             return edit.flip_inner_byte(frame, self._rng)
         assert opened is not None and self._resealer is not None  # ESP-only kinds, by _eligible

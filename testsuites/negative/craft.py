@@ -22,7 +22,7 @@ from harness.codec.ipv6 import build_ipv6
 from harness.codec.l4 import build_udp
 from harness.codec.spec import EspSaSpec
 from harness.exchange import CraftedPacket, Exchange
-from harness.scenario.model import Direction, Family, PortRole, SecurityAssociation
+from harness.scenario.model import Direction, PortRole, SecurityAssociation
 from harness.scenario.presets import FLOWS
 from harness.scenario.scenario import Scenario
 from harness.stream.signature import Signature, fill, pack_signature
@@ -115,10 +115,6 @@ def _sa(scenario: Scenario, direction: Direction) -> SecurityAssociation:
 def with_tunnel_src(spec: EspSaSpec, src: str) -> EspSaSpec:
     """``spec`` sending from another outer source address (same SPI and keys)."""
     return dataclasses.replace(spec, tunnel_src=ipaddress.ip_address(src))
-
-
-def inner_family(scenario: Scenario) -> Family:
-    return _sa(scenario, Direction.IN).inner_family
 
 
 def drops_of(ex: Exchange) -> dict[str, int] | None:
