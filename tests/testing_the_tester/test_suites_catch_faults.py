@@ -20,6 +20,9 @@ from harness.verify.profiles import RFC_STRICT
 GCM4 = "tun44-aes128gcm-w64"
 CBC4 = "tun44-aes128cbc-sha1-w64"
 CBC6 = "tun66-aes256cbc-sha256-esn-w64"
+TRS6 = "trs6-aes128gcm-w64"
+TRS4 = "trs4-aes128cbc-sha1-w64"
+PRESETS = (GCM4, CBC4, CBC6, TRS6, TRS4)
 FAIL, WARN = Severity.FAIL.value, Severity.WARN.value
 
 # (id, preset, fault, expected (severity, requirement, field))
@@ -54,6 +57,10 @@ CASES = [
     ("wrong-next-header", GCM4, Fault(FaultKind.WRONG_NEXT_HEADER), (FAIL, "ESP-NH", "esp.next_header")),
     ("wrong-next-header-v6", CBC6, Fault(FaultKind.WRONG_NEXT_HEADER, value=59),
      (FAIL, "ESP-NH", "esp.next_header")),
+    ("pad-wrong-trs6", TRS6, Fault(FaultKind.PAD_WRONG), (FAIL, "E10", "esp.padding")),
+    ("seq-reused-trs4", TRS4, Fault(FaultKind.SEQ_REUSED, index=3), (FAIL, "E3", "esp.seq")),
+    ("wrong-next-header-trs4", TRS4, Fault(FaultKind.WRONG_NEXT_HEADER), (FAIL, "ESP-NH", "esp.next_header")),
+    ("icv-corrupted-trs6", TRS6, Fault(FaultKind.ICV_CORRUPTED, index=2), (FAIL, "G2", "esp.icv")),
 ]
 
 
@@ -61,7 +68,7 @@ CASES = [
 def clean() -> dict[str, set[tuple[str, str, str]]]:
     """Findings of the clean reference gateway per preset (it must pass each)."""
     out = {}
-    for preset in (GCM4, CBC4, CBC6):
+    for preset in PRESETS:
         ex = run(ReferenceDut(), preset)
         assert ex.passed, ex.render()
         out[preset] = finding_keys(ex)
@@ -72,7 +79,7 @@ def test_every_fault_kind_has_a_case() -> None:
     assert {fault.kind for _, _, fault, _ in CASES} == set(FaultKind)
 
 
-@pytest.mark.parametrize("preset", [GCM4, CBC4, CBC6])
+@pytest.mark.parametrize("preset", PRESETS)
 def test_clean_reference_passes_with_no_fail(preset: str) -> None:
     ex = run(ReferenceDut(), preset)
     assert ex.passed and not finding_keys(ex, Severity.FAIL), ex.render()
