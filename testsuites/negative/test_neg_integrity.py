@@ -25,19 +25,21 @@ def _around(c: Crafter, bad: list[CraftedPacket], *, first_seq: int = 1) -> list
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-@pytest.mark.parametrize("field,index,mask", [
-    (EspField.SEQ, 0, 0x40), (EspField.IV, 0, 0x01), (EspField.CIPHERTEXT, 0, 0x80), (EspField.ICV, 0, 0x01),
-], ids=["seq", "iv", "ciphertext", "icv"])
-def test_flipped_byte_fails_icv(preset: str, field: EspField, index: int, mask: int, exchange,
-                                scenario_of) -> None:
+@pytest.mark.parametrize("field,index,mask,drop", [
+    (EspField.SEQ, 0, 0x40, "icv-failed"), (EspField.IV, 0, 0x01, "icv-failed"),
+    (EspField.CIPHERTEXT, 0, 0x80, "icv-failed"), (EspField.ICV, 0, 0x01, "icv-failed"),
+    (EspField.SPI, 3, 0x01, "unknown-spi"),
+], ids=["seq", "iv", "ciphertext", "icv", "spi"])
+def test_flipped_byte(preset: str, field: EspField, index: int, mask: int, drop: str, exchange,
+                      scenario_of) -> None:
     """E9: a flipped bit anywhere under the ICV (sequence number, IV, ciphertext, ICV itself)
-    means discard and audit (icv-failed). The sequence flip lands far ahead of the window, so it
-    also checks E7: the window must not move (the good packets 101..103 are still accepted)."""
+    means discard and audit (icv-failed); in the SPI it names no SA (E17, unknown-spi). The
+    sequence flip lands far ahead of the window, so it also checks E7: the window must not move
+    (the good packets 101..103 are still accepted)."""
     sc = scenario_of(preset)
     c = Crafter(sc)
-    bad = [c.esp(BAD, 0, 4, corrupt=Corruption(flip=field, index=index, mask=mask), drop="icv-failed")]
-    ex = exchange.packets(sc, _around(c, bad))
-    assert_dropped(ex, {"icv-failed": 1})
+    bad = [c.esp(BAD, 0, 4, corrupt=Corruption(flip=field, index=index, mask=mask), drop=drop)]
+    assert_dropped(exchange.packets(sc, _around(c, bad)), {drop: 1})
 
 
 @pytest.mark.parametrize("preset", PRESETS)
