@@ -134,6 +134,27 @@ class EspEncoder:
         word = (6 << 28) | (tos << 20) | (outer.flow_label & 0xFFFFF)
         return _V6.pack(word, len(body), proto, outer.ttl) + src.packed + dst.packed + body
 
+    def sized_builder(self, l2_header: bytes, inner_len: int, inner_version: int,
+                      inner_tos: int) -> tuple[Callable[[bytes, int], bytes], bytes] | None:
+        """For a stream whose inner packets all have one length, IP version and TOS: the
+        outer header is then constant, so ``(seal, trailer)`` with ``seal(inner ‖ trailer,
+        seq)`` equal to ``frame_builder(l2_header)(inner, seq)``. Only for an AEAD tunnel SA
+        without ESN or UDP encapsulation (IV = sequence number); None for any other SA."""
+        spec, t = self.spec, self.transform
+        if (spec.mode is not EspMode.TUNNEL or spec.udp_encap is not None or spec.esn
+                or not isinstance(t, AeadTransform)):
+            return None
+        assert spec.tunnel_src is not None and spec.tunnel_dst is not None
+        pad = (-(inner_len + 2)) % t.pad_align
+        trailer = DEFAULT_PAD[:pad] + bytes((pad, IpProto.IPV4 if inner_version == 4 else IpProto.IPV6))
+        esp_len = 8 + t.iv_len + inner_len + len(trailer) + t.icv_len
+        addrs = spec.tunnel_src.packed + spec.tunnel_dst.packed
+        if spec.tunnel_src.version == 4:
+            outer = with_checksum(_V4.pack(0x45, inner_tos, 20 + esp_len, 0, 0x4000, 64, IpProto.ESP, 0) + addrs)
+        else:
+            outer = _V6.pack(0x60000000 | (inner_tos << 20), esp_len, IpProto.ESP, 64) + addrs
+        return _sealed_builder(t, spec.spi, l2_header + outer), trailer
+
     def frame_builder(self, l2_header: bytes = b"") -> Callable[[bytes, int], bytes]:
         """Hot-path closure ``build(inner_l3, seq) -> l2_header ‖ outer packet`` for a tunnel
         SA with default IV, padding and outer fields (equal to ``encode`` + prefix)."""
@@ -181,6 +202,20 @@ class EspEncoder:
                           inner + (tr4 if v4 else tr6)[(len(inner) + 2) % align])
             return outer(tos, len(sealed) - icv_len) + hdr + iv + sealed
         return build
+
+
+def _sealed_builder(t: AeadTransform, spi: int, head: bytes) -> Callable[[bytes, int], bytes]:
+    """``seal(plaintext, seq) -> head ‖ SPI ‖ seq ‖ IV ‖ ciphertext ‖ ICV`` where ``head`` is
+    the constant L2 + outer IP header and ``plaintext`` already ends with the ESP trailer."""
+    encrypt, salt = t.aead.encrypt, t.salt
+    head = head + _U32.pack(spi)
+    spi_b = _U32.pack(spi)
+    pack = struct.Struct("!IQ").pack  # seq low ‖ 8-byte IV (= the 64-bit sequence number)
+
+    def seal(plaintext: bytes, seq: int) -> bytes:
+        words = pack(seq & 0xFFFFFFFF, seq)
+        return head + words + encrypt(salt + words[4:], plaintext, spi_b + words[:4])
+    return seal
 
 
 def _aead_builder_v4(t: AeadTransform, spi: int, l2: bytes, addrs: bytes, tr4: list[bytes],

@@ -147,9 +147,11 @@ class CompiledStream:
             self._builders_general = [compiled[s].general(self.slots) for s in cycle]
         self._builders_fast = [compiled[s].fast() for s in cycle]
         self._finish = self._make_finisher(macs, layout.version)
+        self._sealed = self._make_sealed(compiled[cycle[0]], layout.version) if len(set(cycle)) == 1 else None
 
     def _make_finisher(self, macs: PortMacs, inner_version: int) -> Callable[[bytes, int], bytes]:
         esp = self.stream.esp
+        self._encoder: EspEncoder | None = None
         if esp is None:
             eth = build_ethernet(macs.dut_mac, macs.tester_mac, EtherType.IPV4 if inner_version == 4 else EtherType.IPV6)
             return lambda l3, _seq: eth + l3
@@ -157,10 +159,34 @@ class CompiledStream:
         outer = inner_version if sa.mode is EspMode.TRANSPORT or sa.tunnel_src is None else sa.tunnel_src.version
         eth = build_ethernet(macs.dut_mac, macs.tester_mac, EtherType.IPV4 if outer == 4 else EtherType.IPV6)
         encoder = EspEncoder(sa, rng=random.Random(self.stream.seed).randbytes)
+        self._eth, self._encoder = eth, encoder
         if esp.iv is not None:
             iv, encode = esp.iv, encoder.encode
             return lambda l3, seq: eth + encode(l3, seq, iv=iv)
         return encoder.frame_builder(eth)
+
+    def _make_sealed(self, tmpl: _SizeTemplate, inner_version: int) -> Callable[[int, int], list[bytes]] | None:
+        """All frames of a one-size ESP stream without variations or a fixed IV whose SA the
+        codec seals in one call (AEAD tunnel, no ESN): the L3 bytes are assembled inline with
+        the ESP trailer already appended, and the outer header is a constant."""
+        esp = self.stream.esp
+        if esp is None or esp.iv is not None or self.slots or self._encoder is None:
+            return None
+        base = tmpl.base
+        sized = self._encoder.sized_builder(self._eth, len(base), inner_version, base[1] if inner_version == 4
+                                            else ((base[0] & 0x0F) << 4) | (base[1] >> 4))
+        if sized is None:
+            return None
+        seal, trailer = sized
+        seq_off, off = tmpl.seq_off, tmpl.layout.l4_checksum_offset
+        post = base[seq_off + 4:] + trailer
+        if off is None:
+            pre, pack4 = base[:seq_off], struct.Struct(">I").pack
+            return lambda start, count: [seal(pre + pack4(k) + post, start + k) for k in range(count)]
+        pre, l4_sum, mid = base[:off], tmpl.l4_sum, base[off + 2:seq_off]
+        pack = struct.Struct(f">H{seq_off - off - 2}sI").pack
+        return lambda start, count: [seal(pre + pack(0xFFFF - (l4_sum + k) % 0xFFFF, mid, k) + post, start + k)
+                                     for k in range(count)]
 
     def _l3_packets(self) -> Iterator[bytes]:
         count, n = self.stream.count, len(self._builders_fast)
@@ -184,6 +210,8 @@ class CompiledStream:
         """All frames at once (the fastest way to get them)."""
         finish = self._finish
         start = self.stream.esp.seq_start if self.stream.esp is not None else 0
+        if self._sealed is not None:
+            return self._sealed(start, self.stream.count)
         if not self.slots and len(self._builders_fast) == 1:
             build = self._builders_fast[0]
             return [finish(build(k), start + k) for k in range(self.stream.count)]

@@ -31,7 +31,7 @@ def ref_of(rx: Received) -> PacketRef:
     return PacketRef(rx.port, rx.index, stream, seq)
 
 
-def _outer_v4_ok(o, l3: bytes) -> bool:
+def _outer_v4_ok(o, l3: bytes, src_dst: tuple[int, int]) -> bool:
     if len(l3) < 20:
         return False
     vihl, tos, total, ident, flags, ttl, proto, _csum, src, dst = _V4.unpack_from(l3)
@@ -43,7 +43,7 @@ def _outer_v4_ok(o, l3: bytes) -> bool:
         return False
     # RFC 1071: the header's 16-bit words sum to 0xFFFF in ones' complement, i.e. the header
     # read as one integer is a multiple of 0xFFFF (2**16 = 1 mod 0xFFFF); it is never all zero
-    return src == int(o.src) and dst == int(o.dst) and int.from_bytes(l3[:20], "big") % 0xFFFF == 0
+    return (src, dst) == src_dst and int.from_bytes(l3[:20], "big") % 0xFFFF == 0
 
 
 def _outer_v6_ok(o, l3: bytes) -> bool:
@@ -65,34 +65,50 @@ class PacketChecker:
     def __init__(self, profile: Profile, observer: Observer) -> None:
         self.profile = profile
         self.observer = observer
-        self._align: dict[int, int] = {}
+        self._trailers: dict[tuple[int, int, int], bytes] = {}
+        self._src_obj: object = None
+        self._dst_obj: object = None
+        self._src_dst = (-1, -1)
 
     def check(self, exp: Expectation, rx: Received) -> list[Finding]:
-        if isinstance(exp, Encrypt):
+        if type(exp) is Encrypt:
             return [] if self._encrypt_ok(exp, rx) else self._encrypt_findings(exp, rx)
         assert isinstance(exp, (Decrypt, ForwardClear))
         if rx.esp is None and rx.clear_l3 == exp.frame[14:] and rx.frame[:14] == exp.frame[:14]:
             return []
         return self._clear_findings(exp, rx)
 
-    def _trailer_align(self, spi: int) -> int:
-        align = self._align.get(spi)
-        if align is None:
-            align = self._align[spi] = self.observer.transform(spi).pad_align
-        return align
+    def _trailer(self, spi: int, inner_len: int, next_header: int) -> bytes:
+        """Padding 1, 2, … ‖ pad length ‖ next header for an inner packet of ``inner_len``."""
+        key = (spi, inner_len, next_header)
+        trailer = self._trailers.get(key)
+        if trailer is None:
+            align = self.observer.transform(spi).pad_align
+            pad = -(inner_len + 2) % align
+            trailer = self._trailers[key] = DEFAULT_PAD[:pad] + bytes((pad, next_header))
+        return trailer
 
     def _encrypt_ok(self, exp: Encrypt, rx: Received) -> bool:
         esp = rx.esp
-        if esp is None or not esp.icv_ok or rx.spi != exp.spec.spi:
+        spi = rx.spi
+        if esp is None or not esp.icv_ok or spi != exp.spec.spi:
             return False
         o = exp.outer
-        if rx.frame[:14] != exp.eth_dst + exp.eth_src + _ETYPE[o.version]:
+        frame = rx.frame
+        if frame[:6] != exp.eth_dst or frame[6:12] != exp.eth_src or frame[12:14] != _ETYPE[o.version]:
             return False
-        if not (_outer_v4_ok(o, esp.l3) if o.version == 4 else _outer_v6_ok(o, esp.l3)):
+        if not (self._outer_v4_ok(o, esp.l3) if o.version == 4 else _outer_v6_ok(o, esp.l3)):
             return False
         inner = exp.inner
-        pad = -(len(inner) + 2) % self._trailer_align(rx.spi)
-        return esp.plaintext == inner + DEFAULT_PAD[:pad] + bytes((pad, exp.next_header))
+        return esp.plaintext == inner + self._trailer(spi, len(inner), exp.next_header)
+
+    def _outer_v4_ok(self, o, l3: bytes) -> bool:
+        """``_outer_v4_ok`` with the expected addresses as integers, converted once per
+        address object (a flow's expectations share them)."""
+        if o.src is not self._src_obj or o.dst is not self._dst_obj:
+            self._src_obj, self._dst_obj = o.src, o.dst
+            self._src_dst = (int(o.src), int(o.dst))
+        return _outer_v4_ok(o, l3, self._src_dst)
 
     def _encrypt_findings(self, exp: Encrypt, rx: Received) -> list[Finding]:
         ref, profile = ref_of(rx), self.profile

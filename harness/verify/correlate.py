@@ -108,10 +108,14 @@ def correlate(expected: Mapping[FrameKey, Delivery | None], received: Sequence[R
     matches: dict[FrameKey, Received] = {}
     unexpected: list[tuple[Received, Unexpected]] = []
     highest: dict[int, int] = {}
+    # delivered / reordered per (stream, SA), added to the rows at the end (one dict per packet)
+    delivered: dict[tuple[int, int | None], int] = {}
+    reordered: dict[tuple[int, int | None], int] = {}
+    get, top_of = expected.get, highest.get
     for rx in sorted(received, key=_ARRIVAL):
-        key = rx.key
-        delivery = expected.get(key) if key is not None else None
-        if delivery is None or delivery.port != rx.port or key in matches:
+        key = rx[4]
+        delivery = get(key) if key is not None else None
+        if delivery is None or delivery.port != rx[0] or key in matches:
             reason = _classify(rx, expected, matches)
             unexpected.append((rx, reason))
             if key is not None and key in expected:
@@ -121,15 +125,16 @@ def correlate(expected: Mapping[FrameKey, Delivery | None], received: Sequence[R
             continue
         matches[key] = rx
         stream, seq = key
-        srow, arow = streams[stream], sas[delivery.sa]
-        srow[_DELIVERED] += 1
-        arow[_DELIVERED] += 1
-        top = highest.get(stream, -1)
-        if seq < top:
-            srow[_REORDERED] += 1
-            arow[_REORDERED] += 1
+        pair = (stream, delivery.sa)
+        delivered[pair] = delivered.get(pair, 0) + 1
+        if seq < top_of(stream, -1):
+            reordered[pair] = reordered.get(pair, 0) + 1
         else:
             highest[stream] = seq
+    for col, counts in ((_DELIVERED, delivered), (_REORDERED, reordered)):
+        for (stream, sa), n in counts.items():
+            streams[stream][col] += n
+            sas[sa][col] += n
     lost = tuple(k for k, d in expected.items() if d is not None and k not in matches)
     for key in lost:
         streams[key[0]][_LOST] += 1

@@ -29,6 +29,7 @@ from harness.stream import (
     VarOp,
     build_frames,
     build_packets,
+    compile_stream,
     find_signature,
     iter_frames,
 )
@@ -255,3 +256,21 @@ def test_64_byte_udp4_frames_clear_and_esp(preset: str) -> None:
     scapy_sa = _scapy_sa(sa.spec)
     for k, (pkt, plain) in enumerate(zip(packets, clear)):
         assert bytes(_decrypt(scapy_sa, pkt.frame, k + 1)) == _l3(plain)
+
+
+@pytest.mark.parametrize("preset, template", [
+    ("tun44-aes128gcm", T4),
+    ("tun44-aes128gcm", HeaderTemplate("198.18.1.1", "198.19.1.1", L4Proto.NONE, tos=0x2E)),
+    ("tun64-aes128cbc-sha256", HeaderTemplate("2001:2:0:2:1::1", "2001:2:0:1:1::1")),
+    ("tun66-chacha20", HeaderTemplate("2001:2:0:2:1::1", "2001:2:0:1:1::1", tos=0xB8, flow_label=7)),
+])
+def test_sealed_one_size_path_equals_the_per_packet_path(preset: str, template: HeaderTemplate) -> None:
+    """frame_list's one-call-per-frame path (constant outer header, trailer appended inline)
+    gives the bytes of the lazy per-packet path; non-AEAD SAs do not take it."""
+    scenario = get_preset(preset)
+    sa = scenario.sa(Direction.IN, 2001)
+    assert sa is not None
+    spec = StreamSpec(2, template, 7, SizeSpec.fixed(90), port=0, esp=EspStreamSpec(sa.spec, 5))
+    compiled = compile_stream(spec, scenario)
+    assert (compiled._sealed is not None) == (sa.spec.aead is not None)
+    assert compiled.frame_list() == list(compile_stream(spec, scenario).frames())  # fresh: CBC IVs are drawn in order
