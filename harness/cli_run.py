@@ -119,7 +119,7 @@ def run_suite(suite: SuiteSpec, kind: DutKind, lab: Path | None, results_dir: Pa
     except RecordError:
         verdicts = []
     if verdicts:
-        return [replace(v, params=v.params) for v in verdicts]
+        return verdicts
     outcome = Outcome.SKIPPED if code == PYTEST_NO_TESTS else Outcome.PASSED if code == 0 else Outcome.ERROR
     return [Verdict(f"suite-{suite.name}", f"suite:{suite.name}", outcome,
                     message=f"pytest exit {code}: {' | '.join(tail)}")]
