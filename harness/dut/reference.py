@@ -14,6 +14,12 @@ from gateway_ref.gateway import Gateway
 from harness.dut.base import DutOptions, ReceivedFrame
 
 
+def port_macs(options: DutOptions) -> dict[int, bytes]:
+    """The port MACs named in ``options.extra`` as ``port_mac.N``."""
+    return {int(key.split(".", 1)[1]): bytes.fromhex(value.replace(":", ""))
+            for key, value in options.extra.items() if key.startswith("port_mac.")}
+
+
 class ReferenceDut:
     """``--dut reference``: gateway_ref in this process."""
 
@@ -25,11 +31,13 @@ class ReferenceDut:
         self.cfg_text = ""
 
     def configure(self, cfg_text: str, options: DutOptions) -> None:
+        """Build the gateway; ``options.extra["port_mac.N"]`` (``aa:bb:..``) sets port N's own MAC."""
         self.close()
         try:
             self._gw = Gateway.from_cfg_text(
                 cfg_text, "scenario.cfg", unprotected_ports=options.unprotected_ports,
-                replay_window=options.replay_window, esn=options.esn, engine=options.engine)
+                replay_window=options.replay_window, esn=options.esn, engine=options.engine,
+                port_macs=port_macs(options))
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
         self.cfg_text = cfg_text
