@@ -85,11 +85,9 @@ def _verify(ns: argparse.Namespace) -> int:
     verdict = verify_dir(ns.dir, captures, ns.profile)
     oracles = []
     if ns.oracle:
-        from harness.traffic_oracle import oracle_check  # noqa: PLC0415 - optional, loads scapy
+        from harness.traffic_oracle import oracle_check  # noqa: PLC0415 - optional; may load scapy
 
-        from harness.manifest import read_manifest  # noqa: PLC0415
-        scenario = read_manifest(ns.dir).scenario
-        oracles = [oracle_check(scenario, path, [f for _, f in read_records(path)])
+        oracles = [oracle_check(verdict.scenario, path, [f for _, f in read_records(path)])
                    for _, path in sorted(captures.items())]
     ok = verdict.result.passed and not any(o.disagreements for o in oracles)
     if ns.json:

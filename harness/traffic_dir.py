@@ -239,6 +239,7 @@ def _renumber(findings: Sequence[Finding], splits: Mapping[int, CaptureSplit]) -
 
 @dataclass(frozen=True)
 class DirVerdict:
+    scenario: Scenario  # the manifest's
     result: VerifyResult
     filtered: dict[int, int]  # port -> tester frames removed from its capture
     captured: dict[int, int]  # port -> frames in the capture file
@@ -280,4 +281,4 @@ def verify_dir(directory: str | Path, captures: Mapping[int, str | Path], profil
         splits[port] = split_capture(port, records, scenario.port(port).tester_mac)
     result = verify(scenario, sent, {p: s.records for p, s in splits.items()}, prof)
     result = dataclasses.replace(result, findings=_renumber(result.findings, splits))
-    return DirVerdict(result, {p: s.filtered for p, s in splits.items()}, captured)
+    return DirVerdict(scenario, result, {p: s.filtered for p, s in splits.items()}, captured)
