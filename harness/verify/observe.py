@@ -90,13 +90,13 @@ def _signature_key(inner: bytes) -> tuple[int, int] | None:
     return None if sig is None else (sig.stream_id, sig.seq)
 
 
-def _fast_open(t: Any) -> tuple[int, int, Callable[[bytes, bytes, bytes], bytes] | None, bytes]:
-    """(IV length, ICV length, AEAD decrypt(nonce, ct ‖ icv, aad) or None, salt) of a
-    non-ESN SA: AEAD SAs are opened with one call on the frame's bytes (RFC 4106/4309/7634:
-    AAD = SPI ‖ seq, nonce = salt ‖ IV), the others through the codec's transform."""
+def _fast_open(t: Any) -> tuple[int, int, Callable[[bytes, bytes, bytes], bytes] | None, bytes, Any]:
+    """(IV length, ICV length, AEAD decrypt(nonce, ct ‖ icv, aad) or None, salt, the
+    transform's open) of a non-ESN SA: AEAD SAs are opened with one call on the frame's bytes
+    (RFC 4106/4309/7634: AAD = SPI ‖ seq, nonce = salt ‖ IV), the others by the transform."""
     if isinstance(t, AeadTransform):
-        return t.iv_len, t.icv_len, t.aead.decrypt, t.salt
-    return t.iv_len, t.icv_len, None, b""
+        return t.iv_len, t.icv_len, t.aead.decrypt, t.salt, t.open
+    return t.iv_len, t.icv_len, None, b"", t.open
 
 
 class Observer:
@@ -171,17 +171,23 @@ class Observer:
                 if sa is None or end > len(frame):
                     append(observe(port, i, ts, frame))
                     continue
-                iv_len, icv_len, decrypt, salt = sa
+                iv_len, icv_len, decrypt, salt, open_ = sa
                 ct_off = 42 + iv_len
-                if end - icv_len < ct_off or decrypt is None:
+                if end - icv_len < ct_off:
                     append(observe(port, i, ts, frame))
                     continue
                 iv = frame[42:ct_off]
-                try:
-                    pt = decrypt(salt + iv, frame[ct_off:end], frame[34:42])
-                except Exception:  # noqa: BLE001 - InvalidTag and friends: the general path names it
-                    append(observe(port, i, ts, frame))
-                    continue
+                if decrypt is not None:
+                    try:
+                        pt = decrypt(salt + iv, frame[ct_off:end], frame[34:42])
+                    except Exception:  # noqa: BLE001 - InvalidTag and friends: the general path names it
+                        append(observe(port, i, ts, frame))
+                        continue
+                else:
+                    ok, pt = open_(frame[34:42], b"", iv, frame[ct_off:end - icv_len], frame[end - icv_len:end])
+                    if not ok:
+                        append(observe(port, i, ts, frame))
+                        continue
                 key = None
                 if len(pt) >= 38 and pt[0] == 0x45:
                     off = sig_at(pt[9])

@@ -84,3 +84,24 @@ def test_observe_all_inline_path_equals_observe() -> None:
     assert fast == slow
     assert sum(rx.esp is not None and rx.esp.icv_ok for rx in fast) > 10
     assert IN4.spi not in {rx.spi for rx in fast if rx.esp is not None} and OUT4.spi in {rx.spi for rx in fast}
+
+
+def test_observe_all_inline_path_equals_observe_for_cbc() -> None:
+    from harness.scenario.presets import build_preset
+    from harness.stream import HeaderTemplate, SizeSpec, StreamSpec, build_packets
+    from harness.verify.verdict import verify
+
+    sc = build_preset("tun44-aes128cbc-sha256")
+    sent_pkts = build_packets(StreamSpec(1, HeaderTemplate("198.18.1.5", "198.19.1.9"), 20, SizeSpec.fixed(64), port=1),
+                              sc)
+    exps = expect(sc, sent_pkts, SECGW_LIBRARY)
+    frames = dut_output(exps)
+    good = frames[0][3][1]
+    frames[0].append((99, good[:-1] + bytes((good[-1] ^ 1,))))  # ICV wrong: the general path reports it
+    outs = [sa for sa in sc.sas if sa.direction is Direction.OUT]
+    fast = Observer(outs).observe_all(frames)
+    slow_observer = Observer(outs)
+    assert fast == [slow_observer.observe(p, i, ts, f) for p, fl in sorted(frames.items()) for i, (ts, f) in enumerate(fl)]
+    assert sum(rx.esp is not None and rx.esp.icv_ok for rx in fast) == 20
+    del frames[0][-1]
+    assert verify(sc, sent_pkts, frames, SECGW_LIBRARY).passed
