@@ -66,6 +66,7 @@ class Route(Node):
         self.lookup6 = _cached(tables.routes[Family.IPV6].lookup)
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        v4 = _V4  # a local: cheaper than a global per packet
         tx, drops, fix = out["tx"].append, out["drop"], ipv4_with_checksum
         lookup4, lookup6 = self.lookup4, self.lookup6
         for buf in bufs:
@@ -79,7 +80,7 @@ class Route(Node):
             else:
                 clear = True
             data = buf.data
-            if buf.family is _V4:
+            if buf.family is v4:
                 port = lookup4(data[16:20])
                 if clear and port is not None:
                     buf.data = fix(data)
@@ -117,6 +118,7 @@ class Tx(Node):
         return frames
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        v4 = _V4  # a local: cheaper than a global per packet
         drops, frames, counts = out["drop"], self.frames, self.port_tx
         headers4, headers6 = self.headers4, self.headers6
         before = {port: len(lst) for port, lst in frames.items()}
@@ -128,7 +130,7 @@ class Tx(Node):
                     drop_to(drops, buf, reason, self.name)
                     continue
             port = buf.tx_port
-            hdr = (headers4 if buf.family is _V4 else headers6).get(port) or self.header(port, buf.family)
+            hdr = (headers4 if buf.family is v4 else headers6).get(port) or self.header(port, buf.family)
             lst = frames.get(port)
             if lst is None:
                 lst = frames[port] = []

@@ -81,15 +81,16 @@ class SadIn(Node):
         self.sad = sad_by_family(tables, sas)
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        reason_type, lookaside_protocol = DropReason, _LOOKASIDE_PROTOCOL  # locals: cheaper per packet
         dec, look, drops = out["esp-decrypt"].append, out["crypto-lookaside"].append, out["drop"]
         sad = self.sad
         for buf in bufs:
             sa = lookup_sa_in(sad, buf.data, buf.family, buf.esp_off)
-            if type(sa) is DropReason:
+            if type(sa) is reason_type:
                 drop_to(drops, buf, sa, self.name)
                 continue
             buf.sa = sa  # type: ignore[assignment]
-            if sa.placement is _LOOKASIDE_PROTOCOL:  # type: ignore[union-attr]
+            if sa.placement is lookaside_protocol:  # type: ignore[union-attr]
                 buf.op = ProtocolJob(sa.prepare, sa.finish, buf.data)  # type: ignore[union-attr]
                 look(buf)
             else:
@@ -102,11 +103,12 @@ class EspDecrypt(Node):
     drops = ESP_IN_REASONS
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        reason_type = DropReason  # a local: cheaper than a global per packet
         cpu, look, drops = out["crypto-cpu"].append, out["crypto-lookaside"].append, out["drop"]
         for buf in bufs:
             sa = buf.sa
             op = sa.prepare(buf.data)  # type: ignore[union-attr]
-            if type(op) is DropReason:
+            if type(op) is reason_type:
                 drop_to(drops, buf, op, self.name)
                 continue
             buf.op = op
@@ -119,13 +121,14 @@ class EspDecryptPost(Node):
     drops = ESP_IN_REASONS
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        reason_type, lookaside_protocol = DropReason, _LOOKASIDE_PROTOCOL  # locals: cheaper per packet
         spd, drops = out["spd-in"].append, out["drop"]
         for buf in bufs:
             sa = buf.sa
             op = buf.op
             buf.op = None
-            res = op.result if sa.placement is _LOOKASIDE_PROTOCOL else sa.finish(op)  # type: ignore[union-attr]
-            if type(res) is DropReason:
+            res = op.result if sa.placement is lookaside_protocol else sa.finish(op)  # type: ignore[union-attr]
+            if type(res) is reason_type:
                 drop_to(drops, buf, res, self.name)
                 continue
             buf.data, buf.family = res
@@ -145,11 +148,12 @@ class SpdIn(Node):
         self.skipped = counters.policy_skipped
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        v4, bypass, protect = _V4, _BYPASS, _PROTECT  # locals: cheaper per packet
         route, drops = out["route"].append, out["drop"]
         lookup4, lookup6 = self.lookups
         counts = [0] * 8  # per family (0 = IPv4, 4 = IPv6): protect, bypass, discard, unchecked
         for buf in bufs:
-            base = 0 if buf.family is _V4 else 4
+            base = 0 if buf.family is v4 else 4
             lookup = lookup4 if base == 0 else lookup6
             if lookup is None:
                 counts[base + 3] += 1
@@ -158,12 +162,12 @@ class SpdIn(Node):
             rule = lookup(buf.data)
             if rule is not None:  # the two ways through; _refusal says why anything else is dropped
                 action = rule.action
-                if action is _BYPASS:
+                if action is bypass:
                     counts[base + 1] += 1
                     route(buf)
                     continue
                 sa = buf.sa
-                if action is _PROTECT and sa is not None and sa.spi == rule.spi:
+                if action is protect and sa is not None and sa.spi == rule.spi:
                     counts[base] += 1
                     route(buf)
                     continue

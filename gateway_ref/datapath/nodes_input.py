@@ -28,6 +28,7 @@ class EthernetInput(Node):
     drops = frozenset({DropReason.RUNT_FRAME, DropReason.NON_IP, DropReason.MALFORMED_IP})
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        reason_type = DropReason  # a local: cheaper than a global per packet
         ok = out["ipsec-classify"].append
         drops = out["drop"]
         strip = strip_ethernet
@@ -41,7 +42,7 @@ class EthernetInput(Node):
                     ok(buf)  # family stays IPV4 (the Buf default)
                     continue
             res = strip(frame)
-            if type(res) is DropReason:
+            if type(res) is reason_type:
                 drop_to(drops, buf, res, self.name)
             else:
                 buf.data, buf.family = res  # type: ignore[misc]
@@ -60,19 +61,20 @@ class IpsecClassify(Node):
         self.natt = natt
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        v4, reason_type = _V4, DropReason  # locals: cheaper per packet
         sad, spd_in, spd_out = out["sad-in"].append, out["spd-in"].append, out["spd-out"].append
         drops = out["drop"]
         unprotected, natt, find = self.unprotected, self.natt, esp_offset
         for buf in bufs:
             data = buf.data
-            if buf.family is _V4 and (data[9] != 17 or not natt):  # IPv4 fast paths
+            if buf.family is v4 and (data[9] != 17 or not natt):  # IPv4 fast paths
                 off = (data[0] & 15) * 4 if data[9] == 50 else None
             else:
                 off = find(data, buf.family, natt)
             inbound = buf.port in unprotected
             if off is None:
                 (spd_in if inbound else spd_out)(buf)
-            elif type(off) is DropReason:
+            elif type(off) is reason_type:
                 drop_to(drops, buf, off, self.name)
             elif not inbound:
                 drop_to(drops, buf, DropReason.ESP_ON_PROTECTED_PORT, self.name)

@@ -48,12 +48,15 @@ class SpdOut(Node):
         self.skipped = counters.policy_skipped
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        # locals: cheaper than globals per packet
+        v4, bypass, discard = _V4, _BYPASS, _DISCARD
+        inline_protocol, lookaside_protocol = _INLINE_PROTOCOL, _LOOKASIDE_PROTOCOL
         enc, look, route = out["esp-encrypt"].append, out["crypto-lookaside"].append, out["route"].append
         drops, sas = out["drop"], self.sas
         lookup4, lookup6 = self.lookups
         counts = [0] * 8  # per family (0 = IPv4, 4 = IPv6): protect, bypass, discard, unchecked
         for buf in bufs:
-            base = 0 if buf.family is _V4 else 4
+            base = 0 if buf.family is v4 else 4
             lookup = lookup4 if base == 0 else lookup6
             if lookup is None:
                 counts[base + 3] += 1
@@ -65,10 +68,10 @@ class SpdOut(Node):
                 drop_to(drops, buf, DropReason.SP_NO_MATCH, self.name)
                 continue
             action = rule.action
-            if action is _BYPASS:
+            if action is bypass:
                 counts[base + 1] += 1
                 route(buf)
-            elif action is _DISCARD:
+            elif action is discard:
                 counts[base + 2] += 1
                 drop_to(drops, buf, DropReason.SP_DISCARD, self.name)
             else:
@@ -76,9 +79,9 @@ class SpdOut(Node):
                 sa = sas[rule.spi]
                 buf.sa = sa
                 placement = sa.placement
-                if placement is _INLINE_PROTOCOL:
+                if placement is inline_protocol:
                     route(buf)
-                elif placement is _LOOKASIDE_PROTOCOL:
+                elif placement is lookaside_protocol:
                     buf.op = ProtocolJob(sa.prepare, sa.finish, buf.data)
                     look(buf)
                 else:
@@ -92,13 +95,14 @@ class EspEncrypt(Node):
     drops = ESP_OUT_REASONS
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        reason_type = DropReason  # a local: cheaper than a global per packet
         nexts = {"crypto-cpu": out["crypto-cpu"].append, "crypto-lookaside": out["crypto-lookaside"].append,
                  "port": out["route"].append}
         drops = out["drop"]
         for buf in bufs:
             sa = buf.sa
             op = sa.prepare(buf.data)  # type: ignore[union-attr]
-            if type(op) is DropReason:
+            if type(op) is reason_type:
                 drop_to(drops, buf, op, self.name)
             else:
                 buf.op = op
@@ -111,13 +115,14 @@ class EspEncryptPost(Node):
     drops = ESP_OUT_REASONS
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
+        reason_type, lookaside_protocol = DropReason, _LOOKASIDE_PROTOCOL  # locals: cheaper per packet
         route, drops = out["route"].append, out["drop"]
         for buf in bufs:
             sa = buf.sa
             op = buf.op
             buf.op = None
-            res = op.result if sa.placement is _LOOKASIDE_PROTOCOL else sa.finish(op)  # type: ignore[union-attr]
-            if type(res) is DropReason:
+            res = op.result if sa.placement is lookaside_protocol else sa.finish(op)  # type: ignore[union-attr]
+            if type(res) is reason_type:
                 drop_to(drops, buf, res, self.name)
                 continue
             buf.data = res
