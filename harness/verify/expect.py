@@ -20,6 +20,7 @@ from harness.codec.ethernet import EtherType
 from harness.scenario.model import Direction, Family, Policy, PolicyAction, PortRole, SecurityAssociation
 from harness.scenario.scenario import Scenario
 from harness.stream.builder import SentPacket
+from harness.verify.bulk import cyclic_gc_paused
 from harness.verify.esp_open import EspOpener, problem_names
 from harness.verify.expectations import (DROP_REQUIREMENT, Decrypt, Drop, DropReason, Encrypt,
                                          Expectation, ForwardClear, FrameKey, OuterExpect)
@@ -87,7 +88,11 @@ def expect(scenario: Scenario, sent: Sequence[Any], profile: Profile) -> list[Ex
     bytes (everything the model reads: addresses, protocol, TOS, TTL, ports or the bytes a
     fixed-offset selector reads) are equal share it; only the per-SA sequence number, the
     derived outer ID and the packet's own bytes are done per packet (``_plan``)."""
-    model = GatewayModel(scenario, profile)
+    with cyclic_gc_paused():
+        return _expect_all(GatewayModel(scenario, profile), sent)
+
+
+def _expect_all(model: GatewayModel, sent: Sequence[Any]) -> list[Expectation]:
     plans: dict[tuple[int, int, bytes], Plan | None] = {}
     out: list[Expectation] = []
     append, new = out.append, tuple.__new__

@@ -14,6 +14,7 @@ from typing import Any
 
 from harness.scenario.model import Direction
 from harness.scenario.scenario import Scenario
+from harness.verify.bulk import cyclic_gc_paused
 from harness.verify.checks import PacketChecker, ref_of
 from harness.verify.checks_esp import icv_requirement
 from harness.verify.correlate import Delivery, Received, Unexpected, correlate
@@ -143,6 +144,12 @@ def verify(scenario: Scenario, sent: Sequence[Any], received: Captures, profile:
            dut_counters: Mapping[str, int] | None = None) -> VerifyResult:
     """Judge a run: ``sent`` are the stream's SentPacket records in send order, ``received``
     maps each DUT port to its captured (timestamp_ns, frame) list."""
+    with cyclic_gc_paused():
+        return _verify(scenario, sent, received, profile, dut_counters)
+
+
+def _verify(scenario: Scenario, sent: Sequence[Any], received: Captures, profile: Profile,
+            dut_counters: Mapping[str, int] | None) -> VerifyResult:
     exps = expect(scenario, sent, profile)
     deliveries, delivering, drops = _by_key(exps)
     observer = Observer([sa for sa in scenario.sas if sa.direction is Direction.OUT])

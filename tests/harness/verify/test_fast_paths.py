@@ -105,3 +105,22 @@ def test_observe_all_inline_path_equals_observe_for_cbc() -> None:
     assert sum(rx.esp is not None and rx.esp.icv_ok for rx in fast) == 20
     del frames[0][-1]
     assert verify(sc, sent_pkts, frames, SECGW_LIBRARY).passed
+
+
+def test_verify_restores_the_cyclic_gc_state() -> None:
+    import gc
+
+    from harness.verify.verdict import verify
+
+    sc = scenario()
+    pkts = _mixed()[:9]
+    out = dut_output(expect(sc, pkts, SECGW_LIBRARY))
+    assert gc.isenabled()
+    verify(sc, pkts, out, SECGW_LIBRARY)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        verify(sc, pkts, out, SECGW_LIBRARY)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
