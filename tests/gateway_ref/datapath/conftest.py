@@ -97,8 +97,9 @@ def cfg_text(sa_type: str = "type cpu-crypto") -> str:
     return POLICIES + "".join(_sa_line(spi, sa_type) for spi in sorted(SAS)) + ROUTES
 
 
-def scapy_sa(spi: int) -> SecurityAssociation:
-    """scapy's twin of our SA ``spi``: decrypts what we send (out SAs), encrypts to us (in SAs)."""
+def scapy_sa(spi: int, esn: bool = False) -> SecurityAssociation:
+    """scapy's twin of our SA ``spi``: decrypts what we send (out SAs), encrypts to us (in SAs).
+    ``esn``: extended sequence numbers (high 32 bits 0 for these small sequence numbers)."""
     sa = SAS[spi]
     out = sa["direction"] == "out"
     tunnel = None
@@ -108,9 +109,9 @@ def scapy_sa(spi: int) -> SecurityAssociation:
         tunnel = IPv6(src=GW6, dst=PEER6) if out else IPv6(src=PEER6, dst=GW6)
     if sa["kind"] == "cbc":
         return SecurityAssociation(ESP, spi=spi, crypt_algo="AES-CBC", crypt_key=sa["cipher"],
-                                   auth_algo="SHA2-256-128", auth_key=sa["auth"], tunnel_header=tunnel)
+                                   auth_algo="SHA2-256-128", auth_key=sa["auth"], tunnel_header=tunnel, esn_en=esn)
     return SecurityAssociation(ESP, spi=spi, crypt_algo="AES-GCM", crypt_key=sa["aead"], auth_algo="NULL",
-                               tunnel_header=tunnel)
+                               tunnel_header=tunnel, esn_en=esn)
 
 
 def udp(src: str, dst: str, n: int = 0, size: int = 16) -> IP | IPv6:
@@ -122,10 +123,10 @@ def frame(l3, src: str = PORT1_NEIGH) -> bytes:
     return bytes(Ether(src=src, dst="02:00:00:00:00:a1") / l3)
 
 
-def esp_frame(spi: int, inner, seq: int) -> bytes:
+def esp_frame(spi: int, inner, seq: int, esn: bool = False) -> bytes:
     """The peer's ESP frame for inbound SA ``spi`` carrying ``inner``."""
     iv_len = 16 if SAS[spi]["kind"] == "cbc" else 8
-    return frame(scapy_sa(spi).encrypt(inner, seq_num=seq, iv=seq.to_bytes(iv_len, "big")), PORT0_NEIGH)
+    return frame(scapy_sa(spi, esn).encrypt(inner, seq_num=seq, iv=seq.to_bytes(iv_len, "big")), PORT0_NEIGH)
 
 
 def run_all(gw: Gateway, port: int, frames: list[bytes]) -> dict[int, list[bytes]]:

@@ -20,7 +20,7 @@ NATT_SA = (f"sa in 2009 aead_algo aes-128-gcm aead_key {':'.join(['33'] * 20)} m
            f"src {PEER4} dst {GW4} type inline-protocol-offload port_id 0 udp-encap\n"
            "sp ipv4 in esp protect 2009 pri 20 src 198.19.9.0/24 dst 198.18.1.0/24 sport 0:65535 dport 0:65535\n")
 TYPES = ["type cpu-crypto", "type no-offload", "type inline-crypto-offload port_id 0",
-         "type inline-protocol-offload port_id 0"]
+         "type inline-protocol-offload port_id 0", "type lookaside-protocol-offload port_id 0"]
 REASONS = {r.value for r in DropReason}
 
 

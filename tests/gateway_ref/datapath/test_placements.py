@@ -28,7 +28,7 @@ FLOWS_IN = [(2001, "198.19.1.7", "198.18.1.5"), (2002, "198.19.2.7", "198.18.2.5
 
 
 @functools.cache
-def _traffic() -> list[tuple[int, list[bytes]]]:
+def _traffic(esn: bool) -> list[tuple[int, list[bytes]]]:
     """Bursts (port, frames): outbound mixes, inbound ESP with a duplicate, a replayed old
     packet, a corrupted ICV and a wrong-SA packet, plus clear packets on both sides."""
     bursts = []
@@ -37,24 +37,24 @@ def _traffic() -> list[tuple[int, list[bytes]]]:
         frames = []
         for spi, s, d in FLOWS_IN:
             for i in range(2):
-                frames.append(esp_frame(spi, udp(s, d, b * 10 + i, size=8 + 40 * i), 1 + b * 2 + i))
+                frames.append(esp_frame(spi, udp(s, d, b * 10 + i, size=8 + 40 * i), 1 + b * 2 + i, esn))
         frames.append(frames[0])  # duplicate inside the burst
         # a corrupted ICV on a fresh sequence number (a corrupted copy of a packet accepted in the
         # same burst is icv-failed for burst placements but replay for per-packet protocol ones)
-        bad = bytearray(esp_frame(2001, udp("198.19.1.7", "198.18.1.5", 50 + b), 50 + b))
+        bad = bytearray(esp_frame(2001, udp("198.19.1.7", "198.18.1.5", 50 + b), 50 + b, esn))
         bad[-3] ^= 0x40
         frames.append(bytes(bad))
-        frames.append(esp_frame(2002, udp("198.19.1.7", "198.18.1.5", b), 100 + b))  # wrong SA for policy
+        frames.append(esp_frame(2002, udp("198.19.1.7", "198.18.1.5", b), 100 + b, esn))  # wrong SA for policy
         frames.append(frame(udp("198.19.100.7", "198.18.1.5", b), PORT0_NEIGH))
         frames.append(frame(udp("198.19.1.7", "198.18.1.5", b), PORT0_NEIGH))  # clear on protect
         bursts.append((0, frames))
     return bursts
 
 
-def _run(make_gw, sa_type: str) -> tuple[dict[int, list[bytes]], dict]:
-    gw = make_gw(cfg_text(sa_type), replay_window=64)
+def _run(make_gw, sa_type: str, esn: bool) -> tuple[dict[int, list[bytes]], dict]:
+    gw = make_gw(cfg_text(sa_type), replay_window=64, esn=esn)
     out: dict[int, list[bytes]] = {}
-    for port, frames in _traffic():
+    for port, frames in _traffic(esn):
         for p, sent in gw.process(port, frames).items():
             out.setdefault(p, []).extend(sent)
     for p, sent in run_all(gw, 0, []).items():
@@ -71,11 +71,12 @@ def _flow_key(raw: bytes) -> tuple:
     return (pkt.src, pkt.dst, pkt.payload.spi if pkt.haslayer("ESP") else None)
 
 
-def test_every_placement_gives_identical_bytes_order_and_counters(make_gw) -> None:
-    ref_out, ref_counters = _run(make_gw, TYPES["cpu-crypto"])
+@pytest.mark.parametrize("esn", [False, True], ids=["w64", "w64-esn"])
+def test_every_placement_gives_identical_bytes_order_and_counters(make_gw, esn: bool) -> None:
+    ref_out, ref_counters = _run(make_gw, TYPES["cpu-crypto"], esn)
     assert ref_counters["tx"] > 40 and set(ref_counters["drops"]) >= {"replay", "icv-failed", "sp-wrong-sa"}
     for name, sa_type in TYPES.items():
-        out, counters = _run(make_gw, sa_type)
+        out, counters = _run(make_gw, sa_type, esn)
         assert counters == ref_counters, name
         assert sorted(out) == sorted(ref_out), name
         for port in ref_out:
