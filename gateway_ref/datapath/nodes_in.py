@@ -59,18 +59,6 @@ def endpoints_match(sa: SaCtx, l3: bytes, family: Family) -> bool:
     return addrs is None or (l3[12:20] if family is _V4 else l3[8:40]) == addrs
 
 
-def lookup_sa_in(sad: tuple[dict[int, SaCtx], dict[int, SaCtx]], l3: bytes, family: Family,
-                 esp_off: int) -> SaCtx | DropReason:
-    """The inbound SA for an ESP packet, checking tunnel endpoints (shared with inline ports)."""
-    sa = sad[0 if family is _V4 else 1].get(int.from_bytes(l3[esp_off:esp_off + 4], "big"))
-    if sa is None:
-        return DropReason.UNKNOWN_SPI
-    if not endpoints_match(sa, l3, family):
-        sa.drops += 1
-        return DropReason.BAD_TUNNEL_ADDRESS
-    return sa
-
-
 class SadIn(Node):
     name = "sad-in"
     nexts = ("esp-decrypt", "crypto-lookaside", "drop")
@@ -81,15 +69,22 @@ class SadIn(Node):
         self.sad = sad_by_family(tables, sas)
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
-        reason_type, lookaside_protocol = DropReason, _LOOKASIDE_PROTOCOL  # locals: cheaper per packet
+        v4, lookaside_protocol = _V4, _LOOKASIDE_PROTOCOL  # locals: cheaper per packet
         dec, look, drops = out["esp-decrypt"].append, out["crypto-lookaside"].append, out["drop"]
-        sad = self.sad
+        sad4, sad6 = self.sad
         for buf in bufs:
-            sa = lookup_sa_in(sad, buf.data, buf.family, buf.esp_off)
-            if type(sa) is reason_type:
-                drop_to(drops, buf, sa, self.name)
+            # SPI in the table of the outer family, then the tunnel endpoints (cf. endpoints_match)
+            data, off = buf.data, buf.esp_off
+            v4pkt = buf.family is v4
+            sa = (sad4 if v4pkt else sad6).get(int.from_bytes(data[off:off + 4], "big"))
+            if sa is None:
+                drop_to(drops, buf, DropReason.UNKNOWN_SPI, self.name)
                 continue
-            buf.sa = sa  # type: ignore[assignment]
+            if sa.addrs is not None and (data[12:20] if v4pkt else data[8:40]) != sa.addrs:
+                sa.drops += 1
+                drop_to(drops, buf, DropReason.BAD_TUNNEL_ADDRESS, self.name)
+                continue
+            buf.sa = sa
             if sa.placement is lookaside_protocol:  # type: ignore[union-attr]
                 buf.op = ProtocolJob(sa.prepare, sa.finish, buf.data)  # type: ignore[union-attr]
                 look(buf)
