@@ -23,27 +23,11 @@ from harness.verify.profiles import Profile
 
 _V4 = struct.Struct("!BBHHHBBHII")  # addresses as integers: compared with int(address)
 _V6 = struct.Struct("!IHBB16s16s")
-_ETYPE = {4: b"\x08\x00", 6: b"\x86\xdd"}
 
 
 def ref_of(rx: Received) -> PacketRef:
     stream, seq = rx.key if rx.key is not None else (None, None)
     return PacketRef(rx.port, rx.index, stream, seq)
-
-
-def _outer_v4_ok(o, l3: bytes, src_dst: tuple[int, int]) -> bool:
-    if len(l3) < 20:
-        return False
-    vihl, tos, total, ident, flags, ttl, proto, _csum, src, dst = _V4.unpack_from(l3)
-    if vihl != 0x45 or tos != o.tos or total != len(l3) or proto != o.proto:
-        return False
-    if (o.ident is not None and ident != o.ident) or (o.df is not None and (flags >> 14) & 1 != o.df):
-        return False
-    if ttl != o.ttl if o.ttl is not None else ttl == 0:
-        return False
-    # RFC 1071: the header's 16-bit words sum to 0xFFFF in ones' complement, i.e. the header
-    # read as one integer is a multiple of 0xFFFF (2**16 = 1 mod 0xFFFF); it is never all zero
-    return (src, dst) == src_dst and int.from_bytes(l3[:20], "big") % 0xFFFF == 0
 
 
 def _outer_v6_ok(o, l3: bytes) -> bool:
@@ -80,35 +64,47 @@ class PacketChecker:
 
     def _trailer(self, spi: int, inner_len: int, next_header: int) -> bytes:
         """Padding 1, 2, … ‖ pad length ‖ next header for an inner packet of ``inner_len``."""
-        key = (spi, inner_len, next_header)
-        trailer = self._trailers.get(key)
-        if trailer is None:
-            align = self.observer.transform(spi).pad_align
-            pad = -(inner_len + 2) % align
-            trailer = self._trailers[key] = DEFAULT_PAD[:pad] + bytes((pad, next_header))
+        align = self.observer.transform(spi).pad_align
+        pad = -(inner_len + 2) % align
+        trailer = self._trailers[(spi, inner_len, next_header)] = DEFAULT_PAD[:pad] + bytes((pad, next_header))
         return trailer
 
     def _encrypt_ok(self, exp: Encrypt, rx: Received) -> bool:
+        """The whole fast check in one frame: Ethernet, outer header, plaintext."""
         esp = rx.esp
         spi = rx.spi
         if esp is None or not esp.icv_ok or spi != exp.spec.spi:
             return False
         o = exp.outer
-        frame = rx.frame
-        if frame[:6] != exp.eth_dst or frame[6:12] != exp.eth_src or frame[12:14] != _ETYPE[o.version]:
-            return False
-        if not (self._outer_v4_ok(o, esp.l3) if o.version == 4 else _outer_v6_ok(o, esp.l3)):
-            return False
-        inner = exp.inner
-        return esp.plaintext == inner + self._trailer(spi, len(inner), exp.next_header)
-
-    def _outer_v4_ok(self, o, l3: bytes) -> bool:
-        """``_outer_v4_ok`` with the expected addresses as integers, converted once per
-        address object (a flow's expectations share them)."""
         if o.src is not self._src_obj or o.dst is not self._dst_obj:
             self._src_obj, self._dst_obj = o.src, o.dst
             self._src_dst = (int(o.src), int(o.dst))
-        return _outer_v4_ok(o, l3, self._src_dst)
+        l3, frame = esp.l3, rx.frame
+        if frame[:6] != exp.eth_dst or frame[6:12] != exp.eth_src:
+            return False
+        if o.version == 4:
+            if len(l3) < 20 or frame[12:14] != b"\x08\x00":
+                return False
+            vihl, tos, total, ident, flags, ttl, proto, _csum, src, dst = _V4.unpack_from(l3)
+            if vihl != 0x45 or tos != o.tos or total != len(l3) or proto != o.proto \
+                    or (src, dst) != self._src_dst:
+                return False
+            if (o.ident is not None and ident != o.ident) or (o.df is not None and (flags >> 14) & 1 != o.df):
+                return False
+            if ttl != o.ttl if o.ttl is not None else ttl == 0:
+                return False
+            # RFC 1071: the header's 16-bit words sum to 0xFFFF in ones' complement, i.e. the
+            # header read as one integer is a multiple of 0xFFFF (2**16 = 1 mod 0xFFFF)
+            if int.from_bytes(l3[:20], "big") % 0xFFFF:
+                return False
+        elif frame[12:14] != b"\x86\xdd" or not _outer_v6_ok(o, l3):
+            return False
+        inner = exp.inner
+        key = (spi, len(inner), exp.next_header)
+        trailer = self._trailers.get(key)
+        if trailer is None:
+            trailer = self._trailer(*key)
+        return esp.plaintext == inner + trailer
 
     def _encrypt_findings(self, exp: Encrypt, rx: Received) -> list[Finding]:
         ref, profile = ref_of(rx), self.profile

@@ -74,6 +74,7 @@ class OpenedEsp(NamedTuple):
 
 
 _SIG_HEAD = struct.Struct("!2sBxHI")  # magic, version, (flags), stream id, seq: signature.py v2 layout
+_SIG_KEY = struct.Struct("!HI")  # stream id, seq: 4 bytes into the signature
 _SIG_OFFSET_V4 = {17: 28, 253: 20, 254: 20}  # UDP payload; RFC 3692 experimental: right after IP
 
 
@@ -158,8 +159,8 @@ class Observer:
         signature at its usual place) is handled inline; anything else goes to ``observe``."""
         out: list[Received] = []
         append, observe, fast, new = out.append, self.observe, self._fast, tuple.__new__
-        unpack_hdr, unpack_sig, sig_at = _HDR8.unpack_from, _SIG_HEAD.unpack_from, _SIG_OFFSET_V4.get
-        magic, version = MAGIC, VERSION
+        unpack_hdr, unpack_key, sig_at = _HDR8.unpack_from, _SIG_KEY.unpack_from, _SIG_OFFSET_V4.get
+        head = MAGIC + bytes((VERSION,))
         for port, frames in sorted(received.items()):
             for i, (ts, frame) in enumerate(frames):
                 if len(frame) < 42 or frame[14] != 0x45 or frame[23] != _ESP or frame[12:14] != b"\x08\x00":
@@ -191,10 +192,8 @@ class Observer:
                 key = None
                 if len(pt) >= 38 and pt[0] == 0x45:
                     off = sig_at(pt[9])
-                    if off is not None and len(pt) >= off + SIGNATURE_LEN:
-                        m, v, stream, sseq = unpack_sig(pt, off)
-                        if m == magic and v == version:
-                            key = (stream, sseq)
+                    if off is not None and len(pt) >= off + SIGNATURE_LEN and pt[off:off + 3] == head:
+                        key = unpack_key(pt, off + 4)
                 if key is None:
                     key = _signature_key(pt)
                 opened = new(OpenedEsp, (spi, seq, iv, frame[end - icv_len:end], True, pt, frame[14:end], 0))

@@ -63,6 +63,18 @@ def test_flow_plan_drops_when_the_sequence_is_exhausted() -> None:
     assert isinstance(over, Drop) and over.reason is DropReason.SEQUENCE_EXHAUSTED
 
 
+def _empty_plaintext_frame(template: bytes) -> bytes:
+    """An ESP frame on OUT4 whose ciphertext is empty and whose ICV is right (RFC 4106)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from harness.codec.ipv4 import build_ipv4
+
+    hdr, iv = SPI_OUT4.to_bytes(4, "big") + (7).to_bytes(4, "big"), bytes(8)
+    key = OUT4.aead_key
+    body = hdr + iv + AESGCM(key[:-4]).encrypt(key[-4:] + iv, b"", hdr)
+    return template[:14] + build_ipv4(OUT4.tunnel_src, OUT4.tunnel_dst, 50, body)
+
+
 def test_observe_all_inline_path_equals_observe() -> None:
     sc = scenario()
     exps = expect(sc, _mixed(), SECGW_LIBRARY)
@@ -76,6 +88,7 @@ def test_observe_all_inline_path_equals_observe() -> None:
         (93, eth(0, esp_in(udp4("198.19.1.9", "198.18.1.5"), 1))),  # ESP on an SPI no outbound SA has
         (94, encrypt_frame(enc, inner=b"\x45" + bytes(10))),  # no signature inside
         (95, good + bytes(6)),  # Ethernet padding after the IP packet
+        (96, _empty_plaintext_frame(good)),  # valid tag over nothing: no trailer at all
     ]
     outs = [sa for sa in sc.sas if sa.direction is Direction.OUT]
     fast = Observer(outs).observe_all(frames)
