@@ -72,6 +72,12 @@ def locate_esp(l3: bytes, v6: bool) -> tuple[int, int, int] | DropReason:
     return DropReason.MALFORMED_IP
 
 
+def _deferred(x: bytes, data: bytes, aad: bytes) -> bytes:
+    """Stands in for the crypto of an ESN packet that failed the replay pre-check with a
+    possibly stale epoch: no work is done until finish knows the current window."""
+    raise LookupError("replay pre-check failed; decided at finish")
+
+
 def _make_prepare(sa: EspSa) -> Prepare:
     p, rt, tr = sa.params, sa.rt, sa.transform
     v6 = p.outer_family is Family.IPV6
@@ -100,13 +106,16 @@ def _make_prepare(sa: EspSa) -> Prepare:
         got_spi, seq = _II(l3, off)
         if got_spi != spi:
             return rt.drop(unknown)
+        fn = open_
         if esn:
-            seq = infer(rt.top, seq, window)
-        if window and not acceptable(rt.top, rt.bitmap, seq, window):
+            lo, seq = seq, infer(rt.top, seq, window)
+            if not acceptable(rt.top, rt.bitmap, seq, window):
+                fn, seq = _deferred, lo  # the epoch may be stale: finish decides (see _make_finish)
+        elif window and not acceptable(rt.top, rt.bitmap, seq, window):
             return rt.drop(replayed)
         op = _new(CryptoOp)
         op.sa = sa
-        op.fn = open_
+        op.fn = fn
         op.aad = l3[off:off + 4] + _I(seq >> 32) + l3[off + 4:off + 8] if esn else l3[off:off + 8]
         op.x = salt + l3[off + 8:off + 8 + ivl]
         op.data = l3[off + 8 + ivl:]
@@ -173,15 +182,44 @@ def _make_finish(sa: EspSa) -> Finish:
     fam = p.inner_family
     inner_nh = ipv4.PROTO_IPIP if fam is Family.IPV4 else ipv4.PROTO_IPV6
     window = p.replay_window
-    advance = replay.advance
+    advance, infer, acceptable = replay.advance, replay.infer_esn, replay.acceptable
+    esn = p.esn
     D = DropReason
 
+    open_ = sa.transform.open
+
+    def reinfer_esn(op: CryptoOp) -> DropReason | None:
+        """Redo the crypto when the ESN epoch guessed at prepare time is stale.
+
+        Prepare infers the high 32 bits from the window as it was then; packets of the same
+        burst (or lookaside ops still in flight) accepted since may have moved the window into
+        the next epoch. RFC 4303 A2 infers from the window as it is when the packet is
+        processed, so infer again now and, if the guess changed, verify with the new bits. A
+        packet whose pre-check failed was not decrypted (``_deferred``): if its epoch did not
+        change either, it is a replay.
+        """
+        seq = infer(rt.top, op.seq & 0xFFFFFFFF, window)
+        if op.fn is _deferred:
+            if not acceptable(rt.top, rt.bitmap, seq, window):
+                return D.REPLAY
+        elif seq == op.seq or seq <= 0:
+            return None
+        op.seq = seq
+        op.aad = op.aad[:4] + _I(seq >> 32) + op.aad[8:]
+        op.fn = open_
+        op.run()
+        return None
+
     def finish(op: CryptoOp) -> tuple[bytes, Family] | DropReason:
+        if esn:
+            stale = reinfer_esn(op)
+            if stale is not None:
+                return rt.drop(stale)
         if not op.ok:
             return rt.drop(D.ICV)
         plain = op.out
         seq = op.seq
-        if window and not replay.acceptable(rt.top, rt.bitmap, seq, window):
+        if window and not acceptable(rt.top, rt.bitmap, seq, window):
             return rt.drop(D.REPLAY)
         n = len(plain)
         padlen = plain[n - 2]

@@ -119,17 +119,9 @@ def test_esn_epoch_crossing(window: int, exchange, scenario_of) -> None:
     assert_dropped(exchange.packets(sc, pkts, burst=1), {"replay": 2, "icv-failed": 1})
 
 
-_STALE_ESN = ("gateway_ref bug: ESN high bits are inferred when a packet is prepared, from the window as it "
-              "was before the packets still in flight (same burst, or lookaside ops not yet completed) were "
-              "accepted, so 2^32+W/2 right after the SA's first packet 2^32-1-W is read as epoch 0 and fails "
-              "the ICV; RFC 4303 App. A2 infers per packet, in order")
-
-
 @pytest.mark.parametrize("preset,burst", [
-    pytest.param("tun44-aes128gcm-esn-w64-cpu", 32, id="cpu-crypto-one-burst",
-                 marks=pytest.mark.xfail(strict=True, reason=_STALE_ESN)),
-    pytest.param("tun44-aes128gcm-esn-w64", 1, id="lookaside-per-packet",
-                 marks=pytest.mark.xfail(strict=True, reason=_STALE_ESN)),
+    pytest.param("tun44-aes128gcm-esn-w64-cpu", 32, id="cpu-crypto-one-burst"),
+    pytest.param("tun44-aes128gcm-esn-w64", 1, id="lookaside-per-packet"),
 ])
 def test_esn_epoch_crossing_whatever_the_grouping(preset: str, burst: int, exchange, scenario_of) -> None:
     """E8: the sequence of ``test_esn_epoch_crossing`` in one burst, and through lookaside
