@@ -12,7 +12,7 @@ from scapy.layers.inet import IP, UDP
 from scapy.layers.inet6 import IPv6ExtHdrHopByHop
 from scapy.layers.l2 import ARP, Ether
 
-from conftest import GW4, PEER4, PORT0_NEIGH, PORT_MACS, cfg_text, esp_frame, frame, udp
+from gwdp_helpers import GW4, PEER4, PORT0_NEIGH, PORT_MACS, cfg_text, esp_frame, frame, udp
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.gateway import Gateway
 

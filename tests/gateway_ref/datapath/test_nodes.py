@@ -1,5 +1,5 @@
 """Node behaviour through the whole graph: every drop reason the graph owns, every SP outcome,
-routes, MACs, family re-sorting. The peer is scapy (conftest), so ESP is checked by a second
+routes, MACs, family re-sorting. The peer is scapy (gwdp_helpers), so ESP is checked by a second
 implementation."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from scapy.layers.inet6 import IPv6
 from scapy.layers.ipsec import ESP
 from scapy.layers.l2 import ARP, Ether
 
-from conftest import (GW4, PEER4, PORT0_NEIGH, PORT1_NEIGH, PORT_MACS, cfg_text, esp_frame, frame, run_all,
+from gwdp_helpers import (GW4, PEER4, PORT0_NEIGH, PORT1_NEIGH, PORT_MACS, cfg_text, esp_frame, frame, run_all,
                       scapy_sa, udp)
 
 

@@ -9,7 +9,7 @@ import pytest
 from scapy.layers.inet import IP
 from scapy.layers.l2 import Ether
 
-from conftest import PORT0_NEIGH, cfg_text, esp_frame, frame, run_all, udp
+from gwdp_helpers import PORT0_NEIGH, cfg_text, esp_frame, frame, run_all, udp
 from gateway_ref.crypto.placement_lookaside import run_jobs
 
 TYPES = {
