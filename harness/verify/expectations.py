@@ -1,8 +1,9 @@
 """What must become of one sent packet: exactly one of ForwardClear, Encrypt, Decrypt, Drop.
 
 The records are NamedTuples (immutable, and several times cheaper to build than frozen
-dataclasses: one is made per sent packet). Drop reasons are the reference gateway's counter names (the kebab-case names of its drop
-counters), so expected drops can be compared with any DUT's counters reported under them.
+dataclasses: one is made per sent packet). Drop reasons are the reference gateway's counter
+names (the kebab-case names of its drop counters), so expected drops can be compared with any
+DUT's counters reported under them.
 """
 from __future__ import annotations
 

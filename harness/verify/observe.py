@@ -4,6 +4,9 @@ signature.
 Frames leaving the DUT as ESP are decrypted with the scenario's outbound SAs (the SAs the DUT
 encrypts with). ESN high bits are inferred per SA from the highest sequence seen so far
 (RFC 4303 Appendix A2 with a half-space window), so a run that crosses 2^32 still decodes.
+``Observer.observe_all`` handles the common egress frame (IPv4, ESP on a known non-ESN SA, ICV
+good) inline in one loop and sends everything else through ``observe``; both give the same
+``Received`` records. The signature key is (stream id, u32 seq) of signature.py's version 2.
 """
 from __future__ import annotations
 
