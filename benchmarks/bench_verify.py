@@ -38,6 +38,7 @@ from harness.stream.builder import build_packets  # noqa: E402
 from harness.stream.sizes import SizeSpec  # noqa: E402
 from harness.stream.spec import StreamSpec  # noqa: E402
 from harness.stream.template import HeaderTemplate, L4Proto  # noqa: E402
+from harness.verify.bulk import cyclic_gc_paused  # noqa: E402
 from harness.verify.checks import PacketChecker  # noqa: E402
 from harness.verify.correlate import correlate  # noqa: E402
 from harness.verify.expect import expect  # noqa: E402
@@ -90,6 +91,11 @@ def setup(n: int):  # noqa: ANN201 - (scenario, sent, exps, received)
 
 
 def check_only(scenario, exps, received, profile) -> int:
+    with cyclic_gc_paused():  # as verify() runs it
+        return _check_only(scenario, exps, received, profile)
+
+
+def _check_only(scenario, exps, received, profile) -> int:
     deliveries, delivering, _ = _by_key(exps)
     observer = Observer([sa for sa in scenario.sas if sa.direction is Direction.OUT])
     rxs = observer.observe_all(received)
