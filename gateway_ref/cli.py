@@ -1,8 +1,9 @@
-"""``gateway-ref``: check a cfg, or run the reference gateway offline over pcap files.
+"""``gateway-ref``: check a cfg, run the reference gateway offline over pcap files, or live.
 
     gateway-ref check -f CFG [--engine library|legacy]
     gateway-ref offline -f CFG [-u PORTMASK] [-w WINDOW] [-e] [--engine library|legacy]
                         --rx PORT=FILE.pcap [--rx ...] --out DIR [--burst N]
+    gateway-ref live -f CFG --port 0=IFACE --port 1=IFACE ...   (see gateway_ref.run.live_cli)
 
 Options follow ipsec-secgw: ``-u`` is the hex mask of unprotected ports (default 0x1, i.e.
 port 0 unprotected, the layout of secgw's own tests), ``-w`` the replay window (0 = off),
@@ -58,6 +59,7 @@ def _build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a cfg and print its tables")
     check.add_argument("-f", dest="cfg", required=True, help="cfg file")
     check.add_argument("--engine", choices=("library", "legacy"), default="library")
+    check.set_defaults(run=_check)
     off = sub.add_parser("offline", help="run pcaps through the gateway, write per-port pcaps")
     off.add_argument("-f", dest="cfg", required=True, help="cfg file")
     off.add_argument("-u", dest="portmask", default="0x1", help="hex mask of unprotected ports (default 0x1)")
@@ -67,7 +69,8 @@ def _build_parser() -> argparse.ArgumentParser:
     off.add_argument("--rx", action="append", required=True, metavar="PORT=FILE", help="input pcap per port")
     off.add_argument("--out", required=True, help="output directory")
     off.add_argument("--burst", type=int, default=32, help="rx burst size (default 32)")
-    add_live_parser(sub)
+    off.set_defaults(run=_offline)
+    add_live_parser(sub)  # its handler prints its own one-line errors
     return parser
 
 
@@ -99,9 +102,7 @@ def _offline(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
-        if args.command == "live":
-            return args.run(args)
-        return _check(args) if args.command == "check" else _offline(args)
+        return args.run(args)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
     except (UsageError, PcapError) as exc:
