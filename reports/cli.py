@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from harness.results.history import History
@@ -19,7 +20,7 @@ from reports.junit import junit_xml
 from reports.tables import comparison_table
 
 EXIT_OK, EXIT_REGRESSED, EXIT_BAD_INPUT = 0, 1, 2
-TREND_METRICS = ("pdr_pps", "ndr_pps", "latency_p99_ns")
+TREND_METRICS = ("pdr_pps", "ndr_pps", "capacity_pps", "latency_p50_ns", "latency_p99_ns")
 
 
 def _median_n(spec: str) -> int:
@@ -50,6 +51,7 @@ def resolve_baseline(results_dir: Path, current: RunRecord, spec: str) -> Baseli
 
 
 def _trends(results_dir: Path, current: RunRecord) -> list[Trend]:
+    """The history of the first point of each trend metric the current run has."""
     db = Path(results_dir) / HISTORY_FILE
     if not db.is_file():
         return []
@@ -58,15 +60,18 @@ def _trends(results_dir: Path, current: RunRecord) -> list[Trend]:
         for name in TREND_METRICS:
             first = next((m for m in current.metrics if m.name == name), None)
             if first is not None:
-                out.append((f"{name} [{', '.join(f'{k}={v}' for k, v in first.params)}]", first.unit,
-                            history.trend(name, first.params)))
+                out.append(Trend(name, first.params, first.unit, history.trend(name, first.params)))
     return out
 
 
 def report_command(results_dir: Path | str, baseline: str | None = None, out: Path | str | None = None,
-                   tolerance_pct: float = 5.0, link_gbps: float | None = None) -> int:
+                   tolerance_pct: float = 5.0, link_gbps: float | None = None,
+                   per_metric_tolerance_pct: Mapping[str, float] | None = None) -> int:
     """Report on the newest run in ``results_dir``: HTML at ``out`` (default
-    ``<results_dir>/report.html``) and JUnit XML next to it (``.junit.xml``)."""
+    ``<results_dir>/report.html``) and JUnit XML next to it (``.junit.xml``).
+
+    ``per_metric_tolerance_pct`` (metric name -> %) overrides ``tolerance_pct`` for the metrics
+    it names, exactly as the nightly's regression check does, so both agree."""
     results_dir = Path(results_dir)
     try:
         runs = load_runs(results_dir)
@@ -75,13 +80,14 @@ def report_command(results_dir: Path | str, baseline: str | None = None, out: Pa
         current = runs[-1]
         comparison = None
         if baseline is not None:
-            comparison = compare(current, resolve_baseline(results_dir, current, baseline), tolerance_pct)
+            comparison = compare(current, resolve_baseline(results_dir, current, baseline), tolerance_pct,
+                                 per_metric_tolerance_pct)
         html_path = Path(out) if out else results_dir / "report.html"
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(render_html(current, comparison, _trends(results_dir, current),
                                          link_gbps * 1e9 if link_gbps else None))
         html_path.with_suffix(".junit.xml").write_text(junit_xml(current, comparison))
-    except (RecordError, OSError) as exc:
+    except (RecordError, OSError, ValueError) as exc:
         print(f"ipsec-harness report: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"report: {html_path}")
@@ -104,7 +110,8 @@ def _print_comparison(comparison: Comparison) -> int:
     table = comparison_table(comparison)
     regressed = table[table.status == "regressed"]
     if not regressed.empty:
-        print(regressed.to_string(index=False))
+        print(regressed[["metric", "point", "unit", "baseline", "current", "change_pct", "tolerance_pct"]]
+              .to_string(index=False))
     counts = ", ".join(f"{n} {s}" for s, n in table.status.value_counts().items())
     print(f"{len(comparison.rows)} metrics vs {comparison.baseline_label} ({counts}): "
           + ("REGRESSED" if comparison.regressed else "no regression"))
@@ -123,6 +130,17 @@ def compare_command(a: Path | str, b: Path | str, tolerance_pct: float = 5.0) ->
     return _print_comparison(comparison)
 
 
+def _metric_tolerance(text: str) -> tuple[str, float]:
+    name, sep, pct = text.partition("=")
+    try:
+        value = float(pct)
+    except ValueError:
+        value = -1.0
+    if not sep or not name or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected METRIC=PCT with PCT >= 0, e.g. latency_p99_ns=400")
+    return name, value
+
+
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Mount ``report`` and ``compare``; each sets ``handler(namespace) -> int``."""
     rep = subparsers.add_parser("report", help="HTML + JUnit report of the newest run in a results directory")
@@ -130,8 +148,11 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:  # type: ign
     rep.add_argument("--baseline", help="run id, or median:N of the last N runs in the history")
     rep.add_argument("--out", type=Path, help="HTML file to write (default RESULTS_DIR/report.html)")
     rep.add_argument("--tolerance", type=float, default=5.0, help="relative tolerance in %% (default 5)")
+    rep.add_argument("--metric-tolerance", type=_metric_tolerance, action="append", default=[], metavar="NAME=PCT",
+                     help="tolerance for one metric, e.g. latency_p99_ns=400 (repeatable)")
     rep.add_argument("--link-gbps", type=float, help="link L1 rate for line-rate lines in plots")
-    rep.set_defaults(handler=lambda ns: report_command(ns.results_dir, ns.baseline, ns.out, ns.tolerance, ns.link_gbps))
+    rep.set_defaults(handler=lambda ns: report_command(ns.results_dir, ns.baseline, ns.out, ns.tolerance, ns.link_gbps,
+                                                       dict(ns.metric_tolerance)))
     cmp_ = subparsers.add_parser("compare", help="compare run B against baseline run A; exit 1 on regression")
     cmp_.add_argument("a", type=Path, help="baseline: run JSON or results directory")
     cmp_.add_argument("b", type=Path, help="current: run JSON or results directory")

@@ -51,7 +51,7 @@ def baseline_from_median(records: Sequence[RunRecord]) -> Baseline:
             first.setdefault(m.key, m)
     metrics = tuple(Metric(m.name, statistics.median(values[k]), m.unit, m.direction, m.params)
                     for k, m in first.items())
-    return Baseline(f"median of {len(records)} runs", metrics,
+    return Baseline(f"median of {len(records)} run{'s' if len(records) > 1 else ''}", metrics,
                     frozenset(r.machine.machine_id for r in records),
                     frozenset((r.dut.name, r.dut.cfg_sha256) for r in records),
                     tuple(r.run_id for r in records))
@@ -67,15 +67,17 @@ class MetricComparison:
     current: float | None
     change_pct: float | None  # (current - baseline) / |baseline| * 100
     status: Status
+    tolerance_pct: float  # the tolerance this metric was judged with (default or its own)
 
 
 @dataclass(frozen=True)
 class Comparison:
     current_run_id: str
     baseline_label: str
-    tolerance_pct: float
+    tolerance_pct: float  # the default; metrics named in ``per_metric_tolerance_pct`` use their own
     rows: tuple[MetricComparison, ...]
     warnings: tuple[str, ...]
+    per_metric_tolerance_pct: tuple[tuple[str, float], ...] = ()
 
     def by_status(self, status: Status) -> tuple[MetricComparison, ...]:
         return tuple(r for r in self.rows if r.status is status)
@@ -121,9 +123,10 @@ def compare(
     per_metric_tolerance_pct: Mapping[str, float] | None = None,
 ) -> Comparison:
     """Compare every metric key of the current run and the baseline."""
-    if tolerance_pct < 0:
-        raise ValueError(f"tolerance must be >= 0 %, got {tolerance_pct}")
-    per_metric = per_metric_tolerance_pct or {}
+    per_metric = dict(per_metric_tolerance_pct or {})
+    for name, pct in [("default", tolerance_pct), *per_metric.items()]:
+        if pct < 0:
+            raise ValueError(f"tolerance ({name}) must be >= 0 %, got {pct}")
     base = {m.key: m for m in baseline.metrics}
     cur = {m.key: m for m in current.metrics}
     rows = []
@@ -131,12 +134,14 @@ def compare(
         c, b = cur.get(key), base.get(key)
         ref = c or b
         assert ref is not None
+        tol = per_metric.get(ref.name, tolerance_pct)
         if c is None or b is None:
             status = Status.MISSING if c is None else Status.NEW
             rows.append(MetricComparison(ref.name, ref.params, ref.unit, ref.direction,
                                          None if b is None else b.value,
-                                         None if c is None else c.value, None, status))
+                                         None if c is None else c.value, None, status, tol))
             continue
-        change, status = classify(b.value, c.value, c.direction, per_metric.get(c.name, tolerance_pct))
-        rows.append(MetricComparison(c.name, c.params, c.unit, c.direction, b.value, c.value, change, status))
-    return Comparison(current.run_id, baseline.label, tolerance_pct, tuple(rows), _warnings(current, baseline))
+        change, status = classify(b.value, c.value, c.direction, tol)
+        rows.append(MetricComparison(c.name, c.params, c.unit, c.direction, b.value, c.value, change, status, tol))
+    return Comparison(current.run_id, baseline.label, tolerance_pct, tuple(rows), _warnings(current, baseline),
+                      tuple(sorted(per_metric.items())))

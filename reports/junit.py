@@ -43,7 +43,7 @@ def _comparison_suite(comparison: Comparison) -> ET.Element:
             failures += 1
             ET.SubElement(case, "failure", message=(
                 f"{r.name} regressed {r.change_pct:+.2f} % ({r.baseline} -> {r.current} {r.unit}, "
-                f"{r.direction.value}, tolerance {comparison.tolerance_pct} %)"))
+                f"{r.direction.value}, tolerance {r.tolerance_pct} %)"))
     for w in comparison.warnings:
         ET.SubElement(suite, "system-out").text = f"warning: {w}"
     suite.set("tests", str(len(comparison.rows)))

@@ -1,35 +1,69 @@
-"""Tidy DataFrames -> report tables (plain DataFrames; HTML rendering is in ``html_report``)."""
+"""Tidy DataFrames -> report tables (plain DataFrames; HTML rendering is in ``html_report``).
+
+Throughput comes in two kinds, never mixed in one table or plot: a live run's RFC 2544
+search gives NDR/PDR (``pdr_pps``...), an offline run against the in-process reference gives
+capacity in packets per CPU second (``capacity_pps``...). ``throughput_basis`` picks the one a
+run has, preferring PDR.
+"""
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 
 import pandas as pd
 
-from harness.results.frame import VERDICT_COLUMNS, param_columns
 from reports.compare import Comparison
 
-OUTCOME_MARK = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}
+
+class ThroughputBasis(enum.Enum):
+    """Which throughput metrics a run holds; the value is the metric-name prefix."""
+
+    PDR = "pdr"
+    CAPACITY = "capacity"
+
+    @property
+    def label(self) -> str:
+        return THROUGHPUT_LABELS[self]
+
+    @property
+    def pps_metric(self) -> str:
+        return f"{self.value}_pps"
+
+    @property
+    def gbps_metric(self) -> str:
+        return f"{self.value}_clear_l1_gbps"
 
 
-def case_label(row: pd.Series, params: Sequence[str]) -> str:
-    """Readable column label from parameter values, e.g. ``tun44-aes-128-gcm``."""
-    vals = [str(row[p]) for p in params if p in row and pd.notna(row[p])]
-    return "-".join(vals) or "-"
+THROUGHPUT_LABELS = {
+    ThroughputBasis.PDR: "PDR (live RFC 2544 search)",
+    ThroughputBasis.CAPACITY: "capacity, packets per CPU second (offline)",
+}
+POINT_KEYS = ("frame_size", "clear_frame_bytes", "encrypted_frame_bytes", "algorithm", "tunnels", "sa_type",
+              "crypto_direction")
 
 
-def conformance_matrix(verdicts: pd.DataFrame, rows: Sequence[str] = ("test",),
-                       cols: Sequence[str] | None = None) -> pd.DataFrame:
-    """Outcome per cell: ``rows`` columns -> index, ``cols`` parameters -> columns.
+def throughput_basis(metrics: pd.DataFrame) -> ThroughputBasis | None:
+    """PDR when the run searched live, capacity when it measured offline, else None."""
+    if metrics.empty:
+        return None
+    names = set(metrics.metric)
+    return next((b for b in ThroughputBasis if b.pps_metric in names), None)
 
-    By default rows are test functions and columns every parameter combination.
-    """
-    if verdicts.empty:
+
+def throughput_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Throughput per point in pps and L1 Gbit/s, ordered by clear frame size: NDR/PDR for a
+    live run, capacity (packets per CPU second) for an offline one."""
+    basis = throughput_basis(metrics)
+    if basis is None:
         return pd.DataFrame()
-    cols = list(cols) if cols is not None else [
-        c for c in param_columns(verdicts, VERDICT_COLUMNS) if c not in rows]
-    frame = verdicts.assign(case=verdicts.apply(case_label, axis=1, params=cols),
-                            mark=verdicts["outcome"].map(OUTCOME_MARK))
-    return frame.pivot_table(index=list(rows), columns="case", values="mark", aggfunc="first").fillna("")
+    names = (["ndr_pps"] if basis is ThroughputBasis.PDR else ["wall_pps"]) + [
+        basis.pps_metric, basis.gbps_metric, f"{basis.value}_encrypted_l1_gbps"]
+    sub = metrics[metrics.metric.isin(names)]
+    keys = [c for c in POINT_KEYS if c in sub.columns and sub[c].notna().any()]
+    table = sub.pivot_table(index=keys, columns="metric", values="value", aggfunc="median").reset_index()
+    table = table[[*keys, *(n for n in names if n in table.columns)]]
+    order = ["clear_frame_bytes", *keys[3:]] if "clear_frame_bytes" in keys else keys
+    return table.sort_values(order).reset_index(drop=True)
 
 
 def metric_table(metrics: pd.DataFrame, metric: str, index: str, columns: Sequence[str]) -> pd.DataFrame:
@@ -38,33 +72,62 @@ def metric_table(metrics: pd.DataFrame, metric: str, index: str, columns: Sequen
     if sub.empty:
         return pd.DataFrame()
     cols = [c for c in columns if c in sub.columns and sub[c].notna().any()]
-    return sub.pivot_table(index=index, columns=cols or None, values="value", aggfunc="median")
-
-
-def throughput_table(metrics: pd.DataFrame) -> pd.DataFrame:
-    """NDR/PDR in pps and L1 Gbit/s per point, ordered by clear frame size."""
-    names = ["ndr_pps", "pdr_pps", "pdr_clear_l1_gbps", "pdr_encrypted_l1_gbps"]
-    sub = metrics[metrics.metric.isin(names)]
-    if sub.empty:
-        return pd.DataFrame()
-    keys = [c for c in ("frame_size", "clear_frame_bytes", "encrypted_frame_bytes", "algorithm",
-                        "tunnels", "sa_type", "crypto_direction") if c in sub.columns]
-    table = sub.pivot_table(index=keys, columns="metric", values="value", aggfunc="median").reset_index()
-    return table.sort_values(["clear_frame_bytes", *keys[3:]] if "clear_frame_bytes" in keys else keys)
+    return _plain_labels(sub.pivot_table(index=index, columns=cols or None, values="value", aggfunc="median"))
 
 
 def comparison_table(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame([
-        {"metric": r.name, "params": ", ".join(f"{k}={v}" for k, v in r.params), "unit": r.unit,
+        {"metric": r.name, "point": point_summary(pd.Series(dict(r.params), dtype=object)),
+         "params": ", ".join(f"{k}={v}" for k, v in r.params), "unit": r.unit,
          "direction": r.direction.value, "baseline": r.baseline, "current": r.current,
-         "change_pct": r.change_pct, "status": r.status.value}
+         "change_pct": r.change_pct, "tolerance_pct": r.tolerance_pct, "status": r.status.value}
         for r in comparison.rows
-    ])
+    ], columns=["metric", "point", "params", "unit", "direction", "baseline", "current", "change_pct", "tolerance_pct",
+                "status"])
 
 
-def run_summary(metrics: pd.DataFrame, verdicts: pd.DataFrame) -> dict[str, int]:
-    counts = verdicts["outcome"].value_counts().to_dict() if not verdicts.empty else {}
-    return {"tests": len(verdicts), **{k: int(counts.get(k, 0)) for k in OUTCOME_MARK},
-            "metrics": len(metrics)}
+def throughput_grid(metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One throughput metric as a grid people read: a row per (algorithm, crypto direction,
+    frame size) that varies, a column per SA type; frame sizes in byte order."""
+    sub = metrics[metrics.metric == metric]
+    if sub.empty:
+        return pd.DataFrame()
+    keys = [k for k in ("algorithm", "crypto_direction", "tunnels") if k in sub.columns and sub[k].nunique() > 1]
+    cols = "sa_type" if "sa_type" in sub.columns and sub.sa_type.notna().any() else None
+    grid = sub.pivot_table(index=[*keys, "frame_size"], columns=cols, values="value", aggfunc="median")
+    if "clear_frame_bytes" in sub.columns:
+        size = sub.groupby("frame_size")["clear_frame_bytes"].median()
+        order = sorted(grid.index, key=lambda ix: (*(ix[:-1] if keys else ()), size.get(ix[-1] if keys else ix, 0)))
+        grid = grid.reindex(order)
+    grid.columns.name = None
+    return grid
 
 
+def peak(metrics: pd.DataFrame, metric: str, highest: bool = True) -> pd.Series | None:
+    """The row of ``metric`` with the highest (or lowest) value, None when the run lacks it."""
+    sub = metrics[metrics.metric == metric]
+    if sub.empty:
+        return None
+    return sub.loc[sub.value.idxmax() if highest else sub.value.idxmin()]
+
+
+def plain(value: object) -> str:
+    """A parameter value for people: whole floats without ``.0`` (pandas turns int columns
+    holding NaN into floats)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def point_summary(row: pd.Series, keys: Sequence[str] = ("frame_size", "algorithm", "sa_type", "crypto_direction")) -> str:
+    """Compact parameter values of a metric row, e.g. ``64b aes-128-gcm inline-crypto-offload
+    encrypt`` (plus ``N tunnels`` when not 1)."""
+    out = [plain(row[k]) for k in keys if k in row.index and pd.notna(row[k])]
+    if "tunnels" in row.index and pd.notna(row["tunnels"]) and row["tunnels"] != 1:
+        out.append(f"{plain(row['tunnels'])} tunnels")
+    return " ".join(out)
+
+
+def _plain_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Index and column labels through ``plain`` (32.0 -> 32)."""
+    return df.rename(index=plain, columns=plain)

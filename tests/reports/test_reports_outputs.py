@@ -4,14 +4,15 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from html.parser import HTMLParser
 
-from harness.results.frame import metrics_frame, verdicts_frame
+from harness.results.frame import metrics_frame
 from harness.results.store import save_run
 from reports import plots
 from reports.cli import add_subparsers, compare_command, report_command
 from reports.compare import baseline_from_run, compare
 from reports.html_report import render_html
 from reports.junit import junit_xml
-from reports.tables import conformance_matrix, throughput_table
+from reports.conformance import conformance_matrix, status_frame
+from reports.tables import throughput_table
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -32,7 +33,7 @@ class Collector(HTMLParser):
             self.links.append(a)
         if tag == "td" and "class" in a:
             self.cells.append(a["class"])
-        self._pre = tag == "pre"
+        self._pre = tag == "pre"  # the hex diff: <details><summary>..</summary><pre>
 
     def handle_data(self, data):
         if self._pre:
@@ -51,12 +52,14 @@ def test_plots_are_pngs(make_record):
 
 def test_tables(make_record):
     rec = make_record()
-    m = conformance_matrix(verdicts_frame([rec]))
-    assert m.loc["test_outer", "aes-128-gcm-tun44"] == "pass"
-    assert m.loc["test_outer", "aes-128-gcm-tun66"] == "FAIL"
-    assert m.loc["test_spd", "bypass"] == "ERROR"
+    m = conformance_matrix(status_frame(rec))
+    assert m.loc["aes-128-gcm", "tun44"].status.value == "pass"
+    assert m.loc["aes-128-gcm", "tun66"].status.value == "fail"
+    assert m.loc["aes-128-gcm", "trs4"].status.value == "error"
+    assert m.loc["aes-256-cbc", "tun44"].status.value == "skip"
     t = throughput_table(metrics_frame([rec]))
     assert len(t) == 6 and list(t.clear_frame_bytes) == sorted(t.clear_frame_bytes)
+    assert {"ndr_pps", "pdr_pps"} <= set(t.columns)
 
 
 def test_html_is_single_self_contained_file(make_record):
@@ -64,14 +67,14 @@ def test_html_is_single_self_contained_file(make_record):
     page = render_html(cur, compare(cur, baseline_from_run(base)), link_l1_bps=10e9)
     p = Collector()
     p.feed(page)
-    assert {"summary", "conformance", "findings", "performance", "comparison", "trend"} <= p.ids
+    assert {"summary", "conformance", "findings", "performance", "comparison", "trend", "details"} <= p.ids
     assert p.links == []
     assert len(p.imgs) >= 4
     for src in p.imgs:
         head, data = src.split(",", 1)
         assert head == "data:image/png;base64" and base64.b64decode(data).startswith(PNG)
     assert any("<<ff>>" in pre for pre in p.pres)
-    assert {"pass", "FAIL", "skip", "ERROR"} <= set(p.cells)
+    assert {"c pass", "c fail", "c skip", "c error"} <= set(p.cells)
     assert "REGRESSED" in page
 
 
