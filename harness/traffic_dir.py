@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 
-from harness.capture_file import read_capture
+from harness.io.capture_file import read_capture
 from harness.io.pcap import PcapError, write_pcap
 from harness.manifest import Manifest, ManifestError, TxPcap, frames_sha256, read_manifest, write_manifest
 from harness.oracles.esp_sa_table import write_esp_sa

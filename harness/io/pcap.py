@@ -56,8 +56,8 @@ def _byte_order(data: bytes, source: str) -> tuple[struct.Struct, int]:
         if magic == MAGIC_US:
             return record, 1000
     raise PcapError(
-        f"{source}: magic {data[:4].hex()} is not classic pcap (pcapng is not supported; "
-        "convert with `editcap -F pcap`)"
+        f"{source}: magic {data[:4].hex()} is not classic pcap "
+        "(harness.io.capture_file.read_capture also reads pcapng)"
     )
 
 

@@ -35,7 +35,7 @@ def test_reads_big_endian_microsecond_files() -> None:
     "data, reason",
     [
         (b"\xa1\xb2", "shorter than the 24-byte"),
-        (b"\x0a\x0d\x0d\x0a" + bytes(40), "pcapng is not supported"),
+        (b"\x0a\x0d\x0d\x0a" + bytes(40), "is not classic pcap"),
         (struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 65535, 101), "linktype 101"),
         (encode_pcap(FRAMES)[:-3], "record 1 at byte"),
         (encode_pcap(FRAMES)[:30], "truncated record header"),

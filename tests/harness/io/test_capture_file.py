@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.capture_file import decode_pcapng, read_capture
+from harness.io.capture_file import decode_pcapng, read_capture
 from harness.io.pcap import PcapError, write_pcap
 
 FRAMES = [bytes.fromhex("020000007e00020000000d00") + b"\x08\x00" + bytes(range(46)),
