@@ -2,7 +2,10 @@
 
 RFC 4301 §5.1.2.1 (IPv4) / §5.1.2.2 (IPv6) tunnel header construction (A6), ECN copy on
 encapsulation (RFC 6040 §4.1, A8), and the secgw header choices of the profile (ID, DF, TTL,
-hop limit, flow label: secgw-reference.md §3.6/§3.7). The fast path compares one unpacked tuple
+hop limit, flow label: secgw-reference.md §3.6/§3.7). In IPv6 the ESP header is found by
+walking the extension headers (RFC 8200 §4): in transport mode the base header names the first
+extension header and the last one names ESP (RFC 4303 §3.1.1); which headers may sit after ESP
+is judged on the decrypted payload (``checks_esp``). The fast path compares one unpacked tuple
 with the expected one; fields are examined one by one only when that differs.
 """
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 import struct
 
 from harness.codec.checksum import internet_checksum
+from harness.codec.ipv6 import walk_extensions
 from harness.verify.expectations import Encrypt, OuterExpect
 from harness.verify.findings import Finding, PacketRef, make_finding
+from harness.verify.ipview import chain_names
 from harness.verify.profiles import Profile
 
 _V4 = struct.Struct("!BBHHHBBH4s4s")
@@ -98,8 +103,22 @@ def _check_v6(o: OuterExpect, l3: bytes, profile: Profile, ref: PacketRef, frame
            word & 0xFFFFF, frame)
     if not _length_ok(40 + plen, len(l3)):
         _field(out, "A6", profile, ref, "outer.payload_length", len(l3) - 40, plen, frame)
-    _field(out, "A6", profile, ref, "outer.next_header", o.proto, nh, frame)
+    _esp_after_extensions(out, o, l3, nh, profile, ref, frame)
     _ttl(out, profile.outer_requirement("hop_limit"), o.ttl, hlim, "outer.hop_limit", profile, ref, frame)
     _field(out, "A6", profile, ref, "outer.src", o.src.packed.hex(), src.hex(), frame, f"expected {o.src}")
     _field(out, "A6", profile, ref, "outer.dst", o.dst.packed.hex(), dst.hex(), frame, f"expected {o.dst}")
     return out
+
+
+def _esp_after_extensions(out: list[Finding], o: OuterExpect, l3: bytes, nh: int, profile: Profile,
+                          ref: PacketRef, frame: bytes) -> None:
+    """The header chain from the base header must reach ESP (or UDP for RFC 3948) after any
+    extension headers (RFC 8200 §4; RFC 4303 §3.1.1): the last header's next header is 50."""
+    headers, upper, off, _nh_at, truncated = walk_extensions(l3, 40, nh, 6)
+    where = f"after extension headers {chain_names(headers)}" if headers else "in the base header"
+    if truncated:
+        out.append(make_finding("A6", profile.name, ref, "outer.extension_headers", "a complete chain",
+                                f"truncated at offset {off}", frame=frame, detail=where))
+    elif upper != o.proto:
+        out.append(make_finding("A6", profile.name, ref, "outer.next_header", o.proto, upper, frame=frame,
+                                detail=where))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 import struct
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from harness.codec.checksum import internet_checksum
 
 _EXT_HEADERS = frozenset((0, 43, 44, 60, 51))
+EXT_NAMES = {0: "hop-by-hop", 43: "routing", 44: "fragment", 60: "destination-options", 51: "AH"}
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -106,3 +108,8 @@ def ports_at(pkt: bytes, offset: int) -> tuple[int, int]:
     if len(pkt) < offset + 4:
         return 0, 0
     return struct.unpack_from("!HH", pkt, offset)
+
+
+def chain_names(headers: Sequence[tuple[int, int, int]]) -> str:
+    """"hop-by-hop -> routing" for a walked chain of (type, offset, length) extension headers."""
+    return " -> ".join(EXT_NAMES.get(kind, str(kind)) for kind, _, _ in headers)

@@ -16,6 +16,16 @@ which book".
   not prescribed by the RFCs for this SA model, so they are not checked beyond sanity (ID:
   RFC 6864 allows any value for atomic datagrams; DF: per SA configuration, which our scenario
   model does not carry; TTL/hop limit: any non-zero value).
+
+Empty policy tables (decided, not an oversight): secgw passes traffic unchecked when a family
+and direction has no SP rules at all (SG-NO-RULES-PASS). ``rfc-strict`` judges that FAIL A1,
+not WARN: RFC 4301 §4.4.1 requires the SPD to be consulted for all traffic crossing the IPsec
+boundary, and §5 states the consequence as a MUST: "If no policy is found in the SPD that
+matches a packet (for either inbound or outbound traffic), the packet MUST be discarded". The
+RFC lets an administrator write an explicit catch-all BYPASS entry, but an implicit one that
+appears only while a table is empty is not an SPD entry. The finding's detail names
+SG-NO-RULES-PASS and the cfg fix (an explicit bypass rule), so the reader knows it is the
+documented secgw behaviour. Under the secgw profiles the pass-through is the expectation.
 """
 from __future__ import annotations
 
@@ -72,6 +82,7 @@ class Profile:
     check_next_header: bool  # tunnel next header must be 4/41 per SA
     no_rules_pass: bool  # an empty SP table for family+direction means pass-through
     port_selector: PortSelector
+    esp_after_all_extensions: bool  # IPv6 transport: destination options before ESP too (secgw §3.6)
 
     def outer_requirement(self, field_name: str) -> str:
         """The requirement id an outer-header field is judged by under this profile."""
@@ -91,7 +102,7 @@ SECGW_LIBRARY = Profile(
     outer_flow_label=0, outer_requirements=_SECGW_OUTER, copy_dscp=True, copy_ecn=True,
     ecn_decap=EcnDecapRule.SECGW, ecn_requirement="SG-ECN-DECAP", replay_edge=ReplayEdge.RFC4303,
     anti_replay=True, esn_supported=True, check_next_header=True, no_rules_pass=True,
-    port_selector=PortSelector.FIXED_OFFSET,
+    port_selector=PortSelector.FIXED_OFFSET, esp_after_all_extensions=True,
 )
 
 SECGW_LEGACY = SECGW_LIBRARY.replace(
@@ -105,7 +116,7 @@ RFC_STRICT = Profile(
     outer_flow_label=None, outer_requirements=(("ecn", "A8"),), copy_dscp=True, copy_ecn=True,
     ecn_decap=EcnDecapRule.RFC6040, ecn_requirement="A8", replay_edge=ReplayEdge.RFC4303,
     anti_replay=True, esn_supported=True, check_next_header=True, no_rules_pass=False,
-    port_selector=PortSelector.L4_PARSE,
+    port_selector=PortSelector.L4_PARSE, esp_after_all_extensions=False,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (SECGW_LIBRARY, SECGW_LEGACY, RFC_STRICT)}

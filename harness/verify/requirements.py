@@ -58,6 +58,8 @@ _ALL: tuple[Requirement, ...] = (
     _r("E18", _4303, "3.2, 5", M, "integrity-only ESP is supported; NULL/NULL is not a valid SA"),
     _r("ESP-NH", _4303, "2.6", M, "next header names the payload: 4/41 in tunnel mode, the original protocol in transport"),
     _r("E19", _4303, "3.4", M, "packets too short for header, IV and ICV are dropped"),
+    _r("ESP-POS", "RFC 4303 / RFC 8200", "3.1.1 / 4.1", M,
+       "transport over IPv6: ESP follows the hop-by-hop, routing and fragment headers (destination options may follow ESP)"),
     # Architecture, RFC 4301 (ECN per RFC 6040)
     _r("A1", _4301, "4.4.1, 5", M, "every packet passes the SPD: PROTECT, BYPASS or DISCARD"),
     _r("A2", _4301, "4.4.1", M, "SPD search is ordered: the first match by priority wins"),
@@ -108,6 +110,7 @@ _ALL: tuple[Requirement, ...] = (
     _r("SG-NON-IP", _SG, "3.1", SG, "non-IP frames are dropped"),
     _r("SG-PORT-OFFSET", _SG, "1.2", SG, "SP port selectors read at fixed offsets 20/40 of the IP header"),
     _r("SG-REPLAY-EDGE", _SG, "3.6", SG, "library anti-replay also accepts seq = T - W"),
+    _r("SG-ESP-AFTER-EXT", _SG, "3.6", SG, "transport over IPv6: ESP after all extension headers, destination options included"),
     _r("SG-NEXT-HEADER", _SG, "3.6", SG, "library engine drops a tunnel packet whose next header is not 4/41 per SA"),
     _r("SG-L2", _SG, "3.8", SG, "Ethernet src = DUT port MAC, dst = neighbour MAC"),
     _r("SG-ROUTE", _SG, "3.8", SG, "longest-prefix match on the (outer) destination; a miss drops"),

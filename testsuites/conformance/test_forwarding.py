@@ -117,9 +117,6 @@ def test_inner_ttl_rule(preset: str, exchange, assert_conformant, scenario_of, p
     assert ex.result.expected_kinds == {"Encrypt": 16, "Decrypt": 8, "ForwardClear": 8}
 
 
-@pytest.mark.xfail(strict=True, reason="harness.verify bug: checks_outer._check_v6 compares the IPv6 base "
-                                       "header's next header with 50, but ESP follows the extension headers "
-                                       "(RFC 4303 §3.1.1); the gateway output is correct")
 def test_transport_esp_after_ipv6_extension_headers(exchange, assert_conformant, scenario_of) -> None:
     """RFC 4303 §3.1.1 (DESIGN catalogue "Transport: ESP after all IPv6 extension headers"):
     hop-by-hop, routing and destination options stay in clear before ESP, the last one names 50."""
