@@ -214,6 +214,18 @@ def _policy_action(model: GatewayModel, l3: bytes, ip: IpView,
     return (None if rule is None else rule.action), rule
 
 
+def _no_match(model: GatewayModel, view: SentView, ip: IpView, direction: Direction) -> Drop:
+    """Default deny (RFC 4301 §5: a packet no policy matches MUST be discarded, A1). When the
+    table is empty the detail names secgw's pass-through (SG-NO-RULES-PASS), so a FAIL under a
+    profile without it says which gateway behaviour it saw and how to configure around it."""
+    spd = model.spd(_family(ip), direction)
+    if spd is not None and spd.rules:
+        return _drop(view, DropReason.SP_NO_MATCH)
+    return _drop(view, DropReason.SP_NO_MATCH,
+                 f"no SP rules for IPv{ip.version} {direction.value}: RFC 4301 §5 discards what no policy "
+                 f"matches; secgw passes it (SG-NO-RULES-PASS): add an explicit bypass rule if meant")
+
+
 def _forward_clear(model: GatewayModel, view: SentView, l3: bytes, ip: IpView, delta: int) -> Expectation:
     port = model.routes.lookup(ip.dst_packed)
     if port is None:
@@ -229,7 +241,7 @@ def _outbound(model: GatewayModel, view: SentView, l3: bytes, ip: IpView) -> Exp
         return _drop(view, DropReason.ESP_ON_PROTECTED_PORT)
     action, rule = _policy_action(model, l3, ip, Direction.OUT)
     if action is None:
-        return _drop(view, DropReason.SP_NO_MATCH)
+        return _no_match(model, view, ip, Direction.OUT)
     if action is PolicyAction.DISCARD:
         return _drop(view, DropReason.SP_DISCARD)
     if action is PolicyAction.BYPASS:
@@ -329,7 +341,7 @@ def _decode_problem(profile: Profile, sa: SecurityAssociation, decoded: Any) -> 
 def _after_inbound_spd(model: GatewayModel, view: SentView, l3: bytes, ip: IpView,
                        action: PolicyAction | None, rule: Policy | None, *, via_spi: int | None) -> Expectation:
     if action is None:
-        return _drop(view, DropReason.SP_NO_MATCH)
+        return _no_match(model, view, ip, Direction.IN)
     if action is PolicyAction.DISCARD:
         return _drop(view, DropReason.SP_DISCARD)
     if action is PolicyAction.PROTECT:
