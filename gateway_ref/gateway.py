@@ -21,22 +21,25 @@ from typing import Any
 from gateway_ref.cfg import Config, load_cfg, parse_cfg
 from gateway_ref.cfg.records import Direction
 from gateway_ref.crypto.placement_lookaside import Job, run_jobs
-from gateway_ref.datapath.espops import EspOps, Finish, Prepare, SaStats
+from gateway_ref.datapath.espops import EspOps, Finish, Prepare, SaStats, Whole
 from gateway_ref.datapath.pipeline import Datapath, DatapathOptions
-from gateway_ref.esp import Engine, EspSa, decrypt_finish, decrypt_prepare, encrypt_finish, encrypt_prepare, make_sa
+from gateway_ref.esp import (Engine, EspSa, decrypt_finish, decrypt_prepare, encrypt_finish, encrypt_prepare,
+                             esp_decrypt, esp_encrypt, make_sa)
 from gateway_ref.tables import Tables, build_tables
+
 
 def _stats(sa: EspSa) -> SaStats:
     rt = sa.rt
     return SaStats(rt.packets, rt.bytes, dict(rt.drops))
 
 
-def _bind(sa: EspSa, outbound: bool) -> tuple[Prepare, Finish]:
+def _bind(sa: EspSa, outbound: bool) -> tuple[Prepare, Finish, Whole]:
     """The SA's own closures (what the esp API functions dispatch to): one call less per packet."""
-    return (sa.enc_prepare, sa.enc_finish) if outbound else (sa.dec_prepare, sa.dec_finish)
+    return (sa.enc_prepare, sa.enc_finish, sa.enc_sync) if outbound else (sa.dec_prepare, sa.dec_finish, sa.dec_sync)
 
 
-ESP_OPS = EspOps(encrypt_prepare, encrypt_finish, decrypt_prepare, decrypt_finish, stats=_stats, bind=_bind)
+ESP_OPS = EspOps(encrypt_prepare, encrypt_finish, decrypt_prepare, decrypt_finish, esp_encrypt, esp_decrypt,
+                 stats=_stats, bind=_bind)
 
 
 class Gateway:

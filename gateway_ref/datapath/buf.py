@@ -1,7 +1,7 @@
 """The per-packet record carried through the graph, and the per-SA runtime context.
 
 One ``Buf`` per packet (``__slots__``, no per-node copies): ``data`` is the frame at RX, the
-L3 packet after ``ethernet-input``, the outer packet after ``esp-encrypt-post``. ``SaCtx`` pairs
+L3 packet after ``ethernet-input``, the outer packet once encrypted. ``SaCtx`` pairs
 an SA's frozen cfg rule and its ESP state with its placement and counters, as VPP keeps SA
 config apart from runtime state.
 """
@@ -16,13 +16,6 @@ from gateway_ref.datapath.espops import EspOps
 
 
 _V4 = Family.IPV4  # bound once: Enum member access through the class is slow per packet
-_CRYPTO_NEXT = {
-    Placement.CPU: "crypto-cpu",
-    Placement.LOOKASIDE: "crypto-lookaside",
-    Placement.LOOKASIDE_PROTOCOL: "crypto-lookaside",
-    Placement.INLINE_CRYPTO: "port",  # the port runs it (TX) or ran it (RX)
-    Placement.INLINE_PROTOCOL: "port",
-}
 
 
 class Buf:
@@ -44,19 +37,19 @@ class Buf:
 
 
 class SaCtx:
-    """Runtime view of one SA: rule, ESP state (``esp``) with its bound ``prepare``/``finish``,
-    placement, and ``drops``: packets the datapath itself drops for this SA (a tunnel address
+    """Runtime view of one SA: rule, ESP state (``esp``) with its bound ``prepare``/``finish``
+    and ``whole`` (all of ESP for one packet, synchronously), placement, and ``drops``: packets the datapath itself drops for this SA (a tunnel address
     mismatch); the ESP runtime counts what ESP processes and drops (``EspOps.stats``)."""
 
-    __slots__ = ("rule", "esp", "prepare", "finish", "stats", "placement", "outbound", "key", "spi",
-                 "outer_family", "port_id", "tx_port", "src", "dst", "addrs", "inline", "crypto_next", "drops")
+    __slots__ = ("rule", "esp", "prepare", "finish", "whole", "stats", "placement", "outbound", "key", "spi",
+                 "outer_family", "port_id", "tx_port", "src", "dst", "addrs", "inline", "cpu", "lookaside", "drops")
 
     def __init__(self, rule: SaRule, esp: Any, ops: EspOps, placement: Placement, inner_family: Family) -> None:
         self.rule = rule
         self.esp = esp
         self.placement = placement
         self.outbound = rule.direction.value == "out"
-        self.prepare, self.finish = ops.bound(esp, self.outbound)
+        self.prepare, self.finish, self.whole = ops.bound(esp, self.outbound)
         self.stats = ops.stats
         self.key = f"{rule.direction.value}/{rule.spi}"
         self.spi = rule.spi
@@ -77,7 +70,8 @@ class SaCtx:
         self.addrs = self.src + self.dst if self.src is not None and self.dst is not None else None
         # placement facts as plain attributes: enum hashing costs too much per packet
         self.inline = placement.is_inline
-        self.crypto_next = _CRYPTO_NEXT[placement]  # where esp-encrypt/esp-decrypt send a prepared op
+        self.cpu = placement is Placement.CPU  # esp-encrypt/esp-decrypt run the crypto themselves
+        self.lookaside = placement is Placement.LOOKASIDE  # prepared ops go to crypto-lookaside
         self.drops = 0
 
     def snapshot(self) -> dict[str, Any]:

@@ -1,7 +1,7 @@
-"""Crypto placement nodes: ``crypto-cpu`` and ``crypto-lookaside`` (DESIGN.md "crypto/").
+"""The lookaside crypto placement node: ``crypto-lookaside`` (DESIGN.md "crypto/").
 
-``crypto-cpu``: runs each prepared op synchronously (SA type ``cpu-crypto``). Nexts:
-``esp-encrypt-post`` for outbound SAs, ``esp-decrypt-post`` for inbound.
+Synchronous crypto (SA type ``cpu-crypto``) has no node of its own: ``esp-encrypt`` and
+``esp-decrypt`` run it in place, as VPP's ESP nodes do with synchronous crypto ops.
 
 ``crypto-lookaside``: hands the whole burst of ops to the lookaside engine's thread and moves
 on; no next in this pass. The gateway polls the engine and injects completed bursts, in
@@ -15,17 +15,6 @@ from __future__ import annotations
 from gateway_ref.crypto.placement_lookaside import Completion, LookasideEngine
 from gateway_ref.datapath.buf import Buf
 from gateway_ref.datapath.graph import Node
-
-
-class CryptoCpu(Node):
-    name = "crypto-cpu"
-    nexts = ("esp-encrypt-post", "esp-decrypt-post")
-
-    def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
-        enc, dec = out["esp-encrypt-post"].append, out["esp-decrypt-post"].append
-        for buf in bufs:
-            buf.op.run()
-            (enc if buf.sa.outbound else dec)(buf)  # type: ignore[union-attr]
 
 
 class CryptoLookaside(Node):

@@ -1,17 +1,20 @@
 """Forwarding nodes: ``route``, ``tx``, ``drop`` (secgw-reference.md 3.3, 3.8).
 
 ``route``: LPM on the destination of the packet as it is now: the inner (only) header for
-clear and decrypted packets, the OUTER header for encrypted ones (``esp-encrypt-post`` set
-the outer family, so IPv6-in-IPv4 goes to the IPv4 table). Packets of inline SAs (crypto or
-protocol) use the SA's ``port_id``, LPM bypassed; a tunnel SA's outer destination is routed
-once when the datapath is built (the tables never change). IPv4 packets forwarded in clear get their
-header checksum recomputed (ours ESP builds correct outer checksums). The library engine does
-not decrement TTL, nor do we. Nexts: ``tx``; drops NO_ROUTE.
+clear and decrypted packets, the OUTER header for encrypted ones (ESP set the outer family, so
+IPv6-in-IPv4 goes to the IPv4 table). Packets of SAs with a fixed port never come here: inline
+SAs use their ``port_id`` and a tunnel SA's outer destination is routed once when the datapath
+is built (the tables never change); the ESP nodes send those to ``tx`` directly. IPv4 packets
+forwarded in clear get their header checksum recomputed (our ESP builds correct outer
+checksums). The library engine does not decrement TTL, nor do we. Nexts: ``tx``; drops NO_ROUTE.
 
-``tx``: the emulated ports. For inline SAs the port applies crypto now: inline-crypto runs
-the prepared op and finishes it, inline-protocol does all of ESP. Then Ethernet: source =
-port MAC, destination = neighbour MAC, ethertype by family. Frames collect per port in
-``frames``. Nexts: ``drop`` (inline crypto failures). Counts per-port tx.
+``tx``: the emulated ports. A packet for a port that is not enabled is dropped (NO_TX_PORT;
+secgw's ``-p`` mask: see ``DatapathOptions.ports``). For inline SAs the port applies crypto
+now: inline-crypto runs the prepared op and finishes it, inline-protocol does all of ESP. An
+L3 packet longer than the MTU is dropped (MTU_EXCEEDED: secgw's ``--mtu`` without
+reassembly, secgw-reference.md 3.8). Then Ethernet: source = port MAC, destination = neighbour
+MAC, ethertype by family. Frames collect per port in ``frames``. Nexts: ``drop``. Counts
+per-port tx.
 
 ``drop``: the sink of every drop; counts by reason, by dropping node and per SA.
 """
@@ -22,7 +25,6 @@ from typing import Any
 
 from gateway_ref.cfg.records import Family
 from gateway_ref.crypto.placement import Placement
-from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf
 from gateway_ref.datapath.counters import Counters
 from gateway_ref.datapath.drops import DropReason
@@ -71,18 +73,10 @@ class Route(Node):
         lookup4, lookup6 = self.lookup4, self.lookup6
         for buf in bufs:
             sa = buf.sa
-            if sa is not None and sa.outbound:
-                if sa.tx_port >= 0:  # inline port_id, or the tunnel's fixed outer destination
-                    buf.tx_port = sa.tx_port
-                    tx(buf)
-                    continue
-                clear = False
-            else:
-                clear = True
             data = buf.data
             if buf.family is v4:
                 port = lookup4(data[16:20])
-                if clear and port is not None:
+                if (sa is None or not sa.outbound) and port is not None:  # clear or decrypted
                     buf.data = fix(data)
             else:
                 port = lookup6(data[24:40])
@@ -96,11 +90,13 @@ class Route(Node):
 class Tx(Node):
     name = "tx"
     nexts = ("drop",)
-    drops = ESP_OUT_REASONS
+    drops = ESP_OUT_REASONS | {DropReason.MTU_EXCEEDED, DropReason.NO_TX_PORT}
 
-    def __init__(self, tables: Any, counters: Counters) -> None:
+    def __init__(self, tables: Any, counters: Counters, mtu: int, ports: frozenset[int] | None) -> None:
         super().__init__()
         self.tables = tables
+        self.mtu = mtu
+        self.ports = ports  # enabled ports; None: every port
         self.port_tx = counters.port_tx
         self.headers4: dict[int, bytes] = {}  # Ethernet header per port, by family
         self.headers6: dict[int, bytes] = {}
@@ -118,18 +114,24 @@ class Tx(Node):
         return frames
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
-        v4 = _V4  # a local: cheaper than a global per packet
+        v4, mtu, enabled = _V4, self.mtu, self.ports  # locals: cheaper per packet
         drops, frames, counts = out["drop"], self.frames, self.port_tx
         headers4, headers6 = self.headers4, self.headers6
         before = {port: len(lst) for port, lst in frames.items()}
         for buf in bufs:
+            port = buf.tx_port
+            if enabled is not None and port not in enabled:
+                drop_to(drops, buf, DropReason.NO_TX_PORT, self.name)
+                continue
             sa = buf.sa
             if sa is not None and sa.outbound and sa.inline:
                 reason = self._inline_crypto(buf)
                 if reason is not None:
                     drop_to(drops, buf, reason, self.name)
                     continue
-            port = buf.tx_port
+            if len(buf.data) > mtu:
+                drop_to(drops, buf, DropReason.MTU_EXCEEDED, self.name)
+                continue
             hdr = (headers4 if buf.family is v4 else headers6).get(port) or self.header(port, buf.family)
             lst = frames.get(port)
             if lst is None:
@@ -142,7 +144,7 @@ class Tx(Node):
         """The port encrypts: run the prepared op (inline-crypto) or all of ESP (inline-protocol)."""
         sa = buf.sa
         if sa.placement is _INLINE_PROTOCOL:  # type: ignore[union-attr]
-            res = ProtocolJob(sa.prepare, sa.finish, buf.data).run()  # type: ignore[union-attr]
+            res = sa.whole(buf.data)  # type: ignore[union-attr]
         else:
             buf.op.run()
             res = sa.finish(buf.op)  # type: ignore[union-attr]

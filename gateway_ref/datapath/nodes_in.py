@@ -10,11 +10,13 @@ table of the packet's (outer) family; for tunnel SAs outer source AND destinatio
 the SA's endpoints. Nexts: ``esp-decrypt``; ``crypto-lookaside`` for lookaside-protocol SAs
 (whole ESP in the engine); drops UNKNOWN_SPI, BAD_TUNNEL_ADDRESS.
 
-``esp-decrypt``: prepare (length checks, anti-replay pre-check). Nexts: ``crypto-cpu``
-(cpu-crypto, and inline SAs the port could not take), ``crypto-lookaside`` (no-offload);
-drops prepare's reasons (REPLAY, ESP_TRUNCATED, ...).
+``esp-decrypt``: prepare (length checks, anti-replay pre-check) for the whole burst first.
+no-offload ops go to ``crypto-lookaside``; the others (cpu-crypto, and inline SAs the port could
+not take) are decrypted here and, after every packet of the burst was prepared, finished in
+arrival order as ``esp-decrypt-post`` would (VPP runs sync crypto inside its esp-decrypt node
+too). Nexts: ``crypto-lookaside``, ``spd-in``; drops prepare's and finish's reasons.
 
-``esp-decrypt-post``: finish in arrival order (ICV result, replay re-check and window advance,
+``esp-decrypt-post``: lookaside and inline completions: finish in arrival order (ICV result, replay re-check and window advance,
 padding and next-header checks, decap). Nexts: ``spd-in``; drops finish's reasons. (The ESP
 runtime counts per-SA packets, bytes and drops; the datapath adds tunnel-address drops.)
 
@@ -86,7 +88,7 @@ class SadIn(Node):
                 continue
             buf.sa = sa
             if sa.placement is lookaside_protocol:  # type: ignore[union-attr]
-                buf.op = ProtocolJob(sa.prepare, sa.finish, buf.data)  # type: ignore[union-attr]
+                buf.op = ProtocolJob(sa.whole, buf.data)  # type: ignore[union-attr]
                 look(buf)
             else:
                 dec(buf)
@@ -94,20 +96,35 @@ class SadIn(Node):
 
 class EspDecrypt(Node):
     name = "esp-decrypt"
-    nexts = ("crypto-cpu", "crypto-lookaside", "drop")
+    nexts = ("crypto-lookaside", "spd-in", "drop")
     drops = ESP_IN_REASONS
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         reason_type = DropReason  # a local: cheaper than a global per packet
-        cpu, look, drops = out["crypto-cpu"].append, out["crypto-lookaside"].append, out["drop"]
-        for buf in bufs:
+        look, drops = out["crypto-lookaside"].append, out["drop"]
+        here: list[Buf] = []
+        keep = here.append
+        for buf in bufs:  # every pre-check of the burst before any finish (anti-replay in bursts)
             sa = buf.sa
             op = sa.prepare(buf.data)  # type: ignore[union-attr]
             if type(op) is reason_type:
                 drop_to(drops, buf, op, self.name)
                 continue
             buf.op = op
-            (look if sa.crypto_next == "crypto-lookaside" else cpu)(buf)  # type: ignore[union-attr]
+            if sa.lookaside:  # type: ignore[union-attr]
+                look(buf)
+            else:
+                op.run()
+                keep(buf)
+        spd = out["spd-in"].append
+        for buf in here:
+            res = buf.sa.finish(buf.op)  # type: ignore[union-attr]
+            buf.op = None
+            if type(res) is reason_type:
+                drop_to(drops, buf, res, self.name)
+                continue
+            buf.data, buf.family = res
+            spd(buf)
 
 
 class EspDecryptPost(Node):

@@ -3,19 +3,25 @@
 RFC 4301 section 5.1 (outbound processing: SPD lookup selects protect/bypass/discard, default
 deny), RFC 4303 section 3.3 (outbound packet processing, done by ``gateway_ref.esp``).
 
+A packet whose SA sends it out of a fixed port (inline ``port_id``, or a tunnel whose outer
+destination the datapath routed once) goes straight to ``tx`` with ``buf.tx_port`` set, as
+VPP's ESP nodes hand packets to the SA's adjacency; others go to ``route``.
+
 ``spd-out``: in: clear packets from a protected port. Looks up the outbound SPD of the
 packet's family: protect S -> encrypt with outbound SA S, bypass -> ``route``, discard ->
 drop SP_DISCARD, no match -> drop SP_NO_MATCH (default deny). No outbound rules for the family
 -> ``route`` unchecked (secgw quirk). Protected packets go to ``esp-encrypt``, except
 protocol offloads: lookaside-protocol -> ``crypto-lookaside`` (the engine does all of ESP),
-inline-protocol -> ``route`` (the TX port does all of ESP). Counters: per-policy.
+inline-protocol -> ``tx``/``route`` (the TX port does all of ESP). Counters: per-policy.
 
-``esp-encrypt``: prepares the op (sequence number, headers, padding). Nexts: ``crypto-cpu``
-(cpu-crypto), ``crypto-lookaside`` (no-offload), ``route`` (inline-crypto: the TX port runs
-the op); drops whatever prepare returns (SEQUENCE_EXHAUSTED, ...).
+``esp-encrypt``: cpu-crypto SAs: all of ESP here, synchronously (VPP runs sync crypto inside
+its esp-encrypt node too), then ``tx``/``route``. Other SAs: prepares the op (sequence number,
+headers, padding): no-offload -> ``crypto-lookaside``; inline-crypto -> ``tx``/``route`` (the
+TX port runs the op). Drops whatever ESP returns (SEQUENCE_EXHAUSTED, ...).
 
-``esp-encrypt-post``: finishes ops in the order received (the outer packet), sets the outer
-family. Nexts: ``route``; drops finish's reasons. (The ESP runtime counts per-SA packets.)
+``esp-encrypt-post``: finishes lookaside completions in the order received (the outer
+packet), sets the outer family. Nexts: ``tx``/``route``; drops finish's reasons. (The ESP
+runtime counts per-SA packets.)
 """
 from __future__ import annotations
 
@@ -37,7 +43,7 @@ _LOOKASIDE_PROTOCOL, _INLINE_PROTOCOL = Placement.LOOKASIDE_PROTOCOL, Placement.
 
 class SpdOut(Node):
     name = "spd-out"
-    nexts = ("esp-encrypt", "crypto-lookaside", "route", "drop")
+    nexts = ("esp-encrypt", "crypto-lookaside", "route", "tx", "drop")
     drops = frozenset({DropReason.SP_DISCARD, DropReason.SP_NO_MATCH})
 
     def __init__(self, spds: dict[Family, Any], sas: dict[int, SaCtx], counters: Counters) -> None:
@@ -80,43 +86,68 @@ class SpdOut(Node):
                 buf.sa = sa
                 placement = sa.placement
                 if placement is inline_protocol:
-                    route(buf)
+                    to_port(buf, sa, out)
                 elif placement is lookaside_protocol:
-                    buf.op = ProtocolJob(sa.prepare, sa.finish, buf.data)
+                    buf.op = ProtocolJob(sa.whole, buf.data)
                     look(buf)
                 else:
                     enc(buf)
         add_policy_counts(self.policy, self.skipped, Direction.OUT, counts)
 
 
+def to_port(buf: Buf, sa: SaCtx, out: dict[str, list[Buf]]) -> None:
+    """``tx`` on the SA's fixed port when it has one, else ``route``."""
+    port = sa.tx_port
+    if port >= 0:
+        buf.tx_port = port
+        out["tx"].append(buf)
+    else:
+        out["route"].append(buf)
+
+
 class EspEncrypt(Node):
     name = "esp-encrypt"
-    nexts = ("crypto-cpu", "crypto-lookaside", "route", "drop")
+    nexts = ("crypto-lookaside", "route", "tx", "drop")
     drops = ESP_OUT_REASONS
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         reason_type = DropReason  # a local: cheaper than a global per packet
-        nexts = {"crypto-cpu": out["crypto-cpu"].append, "crypto-lookaside": out["crypto-lookaside"].append,
-                 "port": out["route"].append}
+        look, route, tx = out["crypto-lookaside"].append, out["route"].append, out["tx"].append
         drops = out["drop"]
         for buf in bufs:
             sa = buf.sa
-            op = sa.prepare(buf.data)  # type: ignore[union-attr]
-            if type(op) is reason_type:
-                drop_to(drops, buf, op, self.name)
+            if sa.cpu:  # type: ignore[union-attr]
+                res = sa.whole(buf.data)  # type: ignore[union-attr]
+                if type(res) is reason_type:
+                    drop_to(drops, buf, res, self.name)
+                    continue
+                buf.data = res
+                buf.family = sa.outer_family  # type: ignore[union-attr]
             else:
+                op = sa.prepare(buf.data)  # type: ignore[union-attr]
+                if type(op) is reason_type:
+                    drop_to(drops, buf, op, self.name)
+                    continue
                 buf.op = op
-                nexts[sa.crypto_next](buf)  # type: ignore[union-attr]
+                if sa.lookaside:  # type: ignore[union-attr]
+                    look(buf)
+                    continue
+            port = sa.tx_port  # type: ignore[union-attr]
+            if port >= 0:
+                buf.tx_port = port
+                tx(buf)
+            else:
+                route(buf)
 
 
 class EspEncryptPost(Node):
     name = "esp-encrypt-post"
-    nexts = ("route", "drop")
+    nexts = ("route", "tx", "drop")
     drops = ESP_OUT_REASONS
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         reason_type, lookaside_protocol = DropReason, _LOOKASIDE_PROTOCOL  # locals: cheaper per packet
-        route, drops = out["route"].append, out["drop"]
+        drops = out["drop"]
         for buf in bufs:
             sa = buf.sa
             op = buf.op
@@ -127,4 +158,4 @@ class EspEncryptPost(Node):
                 continue
             buf.data = res
             buf.family = sa.outer_family  # type: ignore[union-attr]
-            route(buf)
+            to_port(buf, sa, out)  # type: ignore[arg-type]

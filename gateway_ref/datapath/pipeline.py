@@ -3,16 +3,17 @@
 Graph (node names stable)::
 
     [port-rx] -> ethernet-input -> ipsec-classify
-    ipsec-classify -> spd-out -> esp-encrypt -> crypto-cpu | crypto-lookaside ~> esp-encrypt-post -> route
-    ipsec-classify -> sad-in -> esp-decrypt -> crypto-cpu | crypto-lookaside ~> esp-decrypt-post -> spd-in -> route
+    ipsec-classify -> spd-out -> esp-encrypt [-> crypto-lookaside ~> esp-encrypt-post] -> tx | route
+    ipsec-classify -> sad-in -> esp-decrypt [-> crypto-lookaside ~> esp-decrypt-post] -> spd-in -> route
     ipsec-classify -> spd-in ;  spd-out -> route ;  route -> tx ;  every node -> drop
 
 ``~>``: lookaside completions come back on a later ``process``/``flush``. ``port-rx`` is the
 emulated NIC of an unprotected port with inline inbound SAs (``ports.py``); inline outbound
-crypto runs in ``tx``.
+crypto runs in ``tx``. Encrypted packets of an SA with a fixed port skip ``route``.
 
-Per SA the ``type`` picks the wiring (``crypto.placement``): cpu-crypto runs ops in
-``crypto-cpu``; no-offload hands bursts to the lookaside engine thread and finishes them on a
+Per SA the ``type`` picks the wiring (``crypto.placement``): cpu-crypto runs the crypto inside
+``esp-encrypt``/``esp-decrypt`` (outbound through the SA's fused fast path where it has one);
+no-offload hands bursts to the lookaside engine thread and finishes them on a
 later ``poll``/``flush``; inline types have the emulated ports run crypto at RX/TX; protocol
 offloads run all of ESP in their executor. The ESP code is the same for every placement.
 
@@ -35,7 +36,7 @@ from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.counters import Counters
 from gateway_ref.datapath.espops import EspOps
 from gateway_ref.datapath.graph import Graph
-from gateway_ref.datapath.nodes_crypto import CryptoCpu, CryptoLookaside, completions_to_inject
+from gateway_ref.datapath.nodes_crypto import CryptoLookaside, completions_to_inject
 from gateway_ref.datapath.nodes_fwd import Drop, Route, Tx
 from gateway_ref.datapath.nodes_in import EspDecrypt, EspDecryptPost, SadIn, SpdIn
 from gateway_ref.datapath.nodes_input import EthernetInput, IpsecClassify
@@ -47,10 +48,19 @@ from gateway_ref.datapath.ports import PORT_RX_DROPS, InlineRx
 _PROTOCOL_TYPES = (OffloadType.INLINE_PROTOCOL, OffloadType.LOOKASIDE_PROTOCOL)
 
 
+DEFAULT_MTU = 1500  # secgw's --mtu default
+
+
 @dataclass(frozen=True)
 class DatapathOptions:
+    """``unprotected_ports``: secgw ``-u``; ``mtu``: ``--mtu`` (L3 bytes; longer packets are
+    dropped at TX, as secgw does without reassembly); ``ports``: the enabled ports (secgw
+    ``-p``), None for every port: a packet routed to any other port is dropped at TX."""
+
     unprotected_ports: frozenset[int]
     lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs
+    mtu: int = DEFAULT_MTU
+    ports: frozenset[int] | None = None
 
 
 class Datapath:
@@ -69,11 +79,11 @@ class Datapath:
         self.inline_rx = InlineRx(tables, self.sas_in, natt) if inline_in else None
         spd_out = {f: tables.spd(f, Direction.OUT) for f in Family}
         spd_in = {f: tables.spd(f, Direction.IN) for f in Family}
-        self.tx = Tx(tables, self.counters)
+        self.tx = Tx(tables, self.counters, options.mtu, options.ports)
         nodes = [
             EthernetInput(), IpsecClassify(self.unprotected, natt),
             SpdOut(spd_out, self.sas_out, self.counters), EspEncrypt(),
-            SadIn(tables, self.sas_in), EspDecrypt(), CryptoCpu(),
+            SadIn(tables, self.sas_in), EspDecrypt(),
             EspEncryptPost(), EspDecryptPost(), SpdIn(spd_in, self.counters),
             Route(tables), self.tx, Drop(self.counters), CryptoLookaside(self.engine),
         ]

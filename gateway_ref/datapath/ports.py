@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from gateway_ref.crypto.placement import Placement
-from gateway_ref.crypto.placement_protocol import ProtocolJob
 from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.datapath.espops import ESP_IN_REASONS
@@ -77,7 +76,7 @@ class InlineRx:
             op.run()
             buf.data, buf.family, buf.op = l3, family, op
             return 1
-        res = ProtocolJob(sa.prepare, sa.finish, l3).run()
+        res = sa.whole(l3)
         if type(res) is DropReason:
             buf.reason, buf.node = res, NODE
             return 3

@@ -14,7 +14,7 @@ Semantics follow secgw's library engine (``Engine.LIBRARY``) or its legacy path
 (``Engine.LEGACY``); see ``sa.py`` for the list of deliberate deviations.
 
 May import: the standard library, ``cryptography``, ``gateway_ref.cfg.records``,
-``gateway_ref.cfg.errors``, ``gateway_ref.proto``, ``gateway_ref.crypto.transforms*``,
+``gateway_ref.cfg.errors``, ``gateway_ref.cfg.engine``, ``gateway_ref.proto``, ``gateway_ref.crypto.transforms*``,
 ``gateway_ref.datapath.drops``. Never ``datapath`` nodes, ``tables``, ``run`` or ``harness``.
 """
 from gateway_ref.esp.api import (

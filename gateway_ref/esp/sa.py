@@ -21,22 +21,17 @@ IPv6. Per-SA byte counters count inner (plaintext) IP bytes in both directions.
 """
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gateway_ref.cfg.engine import Engine, unsupported_reason
 from gateway_ref.cfg.errors import ConfigError
 from gateway_ref.cfg.records import Family, SaMode, SaRule
 from gateway_ref.crypto.transforms import Transform, TransformError, algorithms_of, build_transform
 from gateway_ref.datapath.drops import DropReason
 
 ESN_MIN_WINDOW = 64
-
-
-class Engine(enum.Enum):
-    LIBRARY = "library"
-    LEGACY = "legacy"
 
 
 @dataclass(frozen=True)
@@ -87,15 +82,20 @@ class EspSa:
 
     ``enc_prepare(l3)``, ``enc_finish(op)``, ``dec_prepare(l3)``, ``dec_finish(op)`` are what
     the module-level API functions call; a node may bind them directly to save a call.
+    ``enc_sync(l3)``/``dec_sync(l3)`` are prepare, crypto and finish at once (outbound: a fused
+    fast path where the SA allows one, see ``outbound``), for callers that run the crypto
+    synchronously on one packet.
     """
 
-    __slots__ = ("params", "rt", "transform", "rule", "enc_prepare", "enc_finish",
-                 "dec_prepare", "dec_finish")
+    __slots__ = ("params", "rt", "transform", "rule", "enc_prepare", "enc_finish", "enc_sync",
+                 "dec_prepare", "dec_finish", "dec_sync")
 
     enc_prepare: Callable[[bytes], Any]
     enc_finish: Callable[[Any], Any]
+    enc_sync: Callable[[bytes], Any]
     dec_prepare: Callable[[bytes], Any]
     dec_finish: Callable[[Any], Any]
+    dec_sync: Callable[[bytes], Any]
 
     def __init__(self, params: EspSaParams, rt: EspSaRuntime, transform: Transform, rule: SaRule) -> None:
         self.params = params
@@ -122,9 +122,9 @@ def _check_engine(rule: SaRule, engine: Engine) -> None:
     except TransformError as e:
         raise ConfigError(rule.pos, f"sa {rule.spi}: {e}") from None
     for a in algos:
-        if not (a.library if engine is Engine.LIBRARY else a.legacy):
-            raise ConfigError(rule.pos, f"sa {rule.spi}: {a.keyword} is not supported by the "
-                              f"{engine.value} engine (secgw rejects it at start-up)")
+        why = unsupported_reason(a, engine)
+        if why is not None:
+            raise ConfigError(rule.pos, f"sa {rule.spi}: {why}")
 
 
 def _align(rule: SaRule, engine: Engine) -> int:
@@ -164,6 +164,6 @@ def make_sa(rule: SaRule, inner_family: Family, *, replay_window: int, esn: bool
                          tr.icv_len, _align(rule, engine), window, esn_on, initial, engine,
                          rule.udp_encap)
     sa = EspSa(params, EspSaRuntime(seq=max(initial, 1) - 1, top=initial), tr, rule)
-    sa.enc_prepare, sa.enc_finish = build_outbound(sa)
-    sa.dec_prepare, sa.dec_finish = build_inbound(sa)
+    sa.enc_prepare, sa.enc_finish, sa.enc_sync = build_outbound(sa)
+    sa.dec_prepare, sa.dec_finish, sa.dec_sync = build_inbound(sa)
     return sa
