@@ -98,7 +98,12 @@ def ipv4_with_checksum(l3: bytes) -> bytes:
     The one's-complement sum of the 16-bit words of a header equals the header read as one big
     integer modulo 0xFFFF (2**16 is 1 modulo 0xFFFF), 0 standing for 0xFFFF since an IPv4
     header is never all zeros; leaving out the 2 checksum bytes keeps the words aligned.
+    A header whose sum is already 0 (modulo 0xFFFF) holds the checksum this computes, unless its
+    checksum field is 0xFFFF (the other zero, which this never writes): returned as it is,
+    without a copy.
     """
     ihl = (l3[0] & 15) * 4
+    if not int.from_bytes(l3[:ihl], "big") % 0xFFFF and l3[10:12] != b"\xff\xff":
+        return l3
     r = int.from_bytes(l3[:10] + l3[12:ihl], "big") % 0xFFFF
     return l3[:10] + (0xFFFF - r if r else 0).to_bytes(2, "big") + l3[12:]

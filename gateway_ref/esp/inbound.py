@@ -185,6 +185,7 @@ def _make_finish(sa: EspSa) -> Finish:
     advance, infer, acceptable = replay.advance, replay.infer_esn, replay.acceptable
     esn = p.esn
     D = DropReason
+    fast4 = library and fam is Family.IPV4
 
     open_ = sa.transform.open
 
@@ -234,7 +235,13 @@ def _make_finish(sa: EspSa) -> Finish:
                 return rt.drop(D.NEXT_HEADER)
             l3 = op.l3
             outer_tos = ((l3[0] & 15) << 4) | (l3[1] >> 4) if v6 else l3[1]
-            res = _inner_tunnel(plain[:end], outer_tos, not library)
+            # fast path, same result as _inner_tunnel: a well-formed inner IPv4 packet whose
+            # TOS the ECN rule leaves alone (outer not CE, or inner Not-ECT), library engine
+            tl = (plain[2] << 8) | plain[3] if end >= 20 else 0
+            if fast4 and plain[0] >> 4 == 4 and 20 <= tl <= end and (outer_tos & 3 != 3 or not plain[1] & 3):
+                res = plain[:tl], fam
+            else:
+                res = _inner_tunnel(plain[:end], outer_tos, not library)
             if res.__class__ is DropReason:
                 return rt.drop(res)  # type: ignore[arg-type]
             if library and res[1] is not fam:  # type: ignore[index]

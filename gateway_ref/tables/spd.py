@@ -13,12 +13,13 @@ written first in the file wins (a stable sort), which makes results reproducible
 No match returns None: the caller applies default deny. A table with no rules at all is never
 built (``Tables.spd`` returns None, secgw's pass-through quirk).
 
-Lookups go through a bounded dict cache keyed by (proto byte, address and port bytes); when it
-fills up it is cleared, which keeps the worst case a linear scan.
+Lookups go through a bounded cache: one dict per protocol byte, keyed by the address and port
+bytes (indexing a list by the byte is cheaper than building a tuple key per packet); a dict
+that fills up is cleared, which keeps the worst case a linear scan.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gateway_ref.cfg.records import Direction, Family, SpRule
@@ -65,23 +66,35 @@ class Spd:
         self._rest_from = layout.addr_offset
         self._rest_to = self._min_len = layout.addr_offset + 2 * layout.addr_len + 4
         self._addr_len = layout.addr_len
-        self._cache: dict[tuple[int, bytes], SpRule | None] = {}
+        self._caches: list[dict[bytes, SpRule | None]] = [{} for _ in range(256)]
         self._cache_size = cache_size
+        self.lookup = self._make_lookup()
 
-    def lookup(self, l3: bytes) -> SpRule | None:
-        """The winning rule for the IP packet ``l3`` (starting at its IP header), or None."""
-        if len(l3) < self._min_len:
-            l3 = l3.ljust(self._min_len, b"\0")
-        key = (l3[self._proto_at], l3[self._rest_from:self._rest_to])
-        try:
-            return self._cache[key]
-        except KeyError:
-            pass
-        result = self._scan(*key)
-        if len(self._cache) >= self._cache_size:
-            self._cache.clear()
-        self._cache[key] = result
-        return result
+    @property
+    def cached(self) -> int:
+        """How many flows the cache holds now."""
+        return sum(map(len, self._caches))
+
+    def _make_lookup(self) -> Callable[[bytes], SpRule | None]:
+        caches, proto_at, rest_from, rest_to = self._caches, self._proto_at, self._rest_from, self._rest_to
+        min_len, size, scan = self._min_len, self._cache_size, self._scan
+
+        def lookup(l3: bytes) -> SpRule | None:
+            """The winning rule for the IP packet ``l3`` (starting at its IP header), or None."""
+            if len(l3) < min_len:
+                l3 = l3.ljust(min_len, b"\0")
+            cache = caches[l3[proto_at]]
+            rest = l3[rest_from:rest_to]
+            try:
+                return cache[rest]
+            except KeyError:
+                pass
+            result = scan(l3[proto_at], rest)
+            if len(cache) >= size:
+                cache.clear()
+            cache[rest] = result
+            return result
+        return lookup
 
     def _scan(self, proto: int, rest: bytes) -> SpRule | None:
         n = self._addr_len
