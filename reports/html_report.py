@@ -22,8 +22,8 @@ from reports.conformance import Status as VStatus
 from reports.conformance import status_frame
 from reports.html_conformance import conformance_section, findings_section
 from reports.html_parts import details, duration_ns, esc, figure, number, rate, table
-from reports.tables import (ThroughputBasis, comparison_table, metric_table, peak, point_summary, throughput_basis,
-                            throughput_grid, throughput_table)
+from reports.tables import (ThroughputBasis, comparison_table, metric_table, peak, plain, point_summary,
+                            throughput_basis, throughput_grid, throughput_table)
 
 CSS = """body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:1240px;padding:0 1em;color:#222}
 h1{font-size:1.3em;margin:.2em 0}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
@@ -66,7 +66,7 @@ class Trend:
 
     @property
     def caption(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.params)
+        return ", ".join(f"{k}={plain(v)}" for k, v in self.params)
 
 
 def _profiles(record: RunRecord) -> str:
@@ -185,9 +185,19 @@ def comparison_section(comparison: Comparison | None) -> str:
     verdict = "REGRESSED" if comparison.regressed else "no regression"
     return (f'<section id="comparison"><h2>Comparison</h2><p>Against {esc(comparison.baseline_label)}, {esc(tol)}: '
             f"<b>{verdict}</b></p>{warn}<h3>Regressed beyond tolerance ({len(regressed)})</h3>"
-            + (_status_table(regressed) if not regressed.empty else "<p>None.</p>")
+            + (_per_metric(regressed, tbl) + details(f"the {len(regressed)} regressed points",
+                                                     _status_table(regressed), open_=len(regressed) <= 15)
+               if not regressed.empty else "<p>None.</p>")
             + details(f"improved beyond tolerance ({len(improved)})", _status_table(improved))
             + details(f"unchanged, new or missing ({len(rest)})", _status_table(rest)) + "</section>")
+
+
+def _per_metric(changed: pd.DataFrame, all_rows: pd.DataFrame) -> str:
+    """One line per metric: how many of its points changed and by how much (median, worst)."""
+    per = changed.groupby("metric").change_pct.agg(["count", "median", lambda c: c.loc[c.abs().idxmax()]])
+    per.columns = ["points", "median change %", "largest change %"]
+    per.insert(1, "of", all_rows.groupby("metric").size().reindex(per.index))
+    return table(per.reset_index())
 
 
 def _status_table(df: pd.DataFrame) -> str:
