@@ -188,7 +188,8 @@ def nightly(plan: Plan, cwd: Path | None = None) -> int:
     save_run(record, results)
     spec = usable_baseline(results, record, plan.baseline.spec)
     regressed = spec is not None and check_baseline(results, record, spec, plan.baseline)
-    report_rc = report_command(results, spec, tolerance_pct=plan.baseline.tolerance_pct)
+    report_rc = report_command(results, spec, tolerance_pct=plan.baseline.tolerance_pct,
+                               per_metric_tolerance_pct=dict(plan.baseline.per_metric_pct))
     bad = failed(verdicts)
     for v in bad:
         print(f"FAILED: {v.test_id}: {v.message[:200]}", file=sys.stderr)

@@ -189,10 +189,16 @@ class HarnessSession:
                           created_utc=now)
 
 
+# Test parameters whose names are table columns of the results (``direction`` is a metric's
+# direction there) are recorded under these names instead of being lost.
+_RENAMED_PARAMS = {"direction": "traffic_direction"}
+
+
 def _freeze(params: dict[str, Any]) -> Any:
     from harness.results.record import RESERVED_COLUMNS, freeze_params  # noqa: PLC0415
 
-    return freeze_params({k: v for k, v in params.items() if k not in RESERVED_COLUMNS})
+    renamed = {_RENAMED_PARAMS.get(k, k): v for k, v in params.items()}
+    return freeze_params({k: v for k, v in renamed.items() if k not in RESERVED_COLUMNS})
 
 
 def _combined_hash(hashes: set[str]) -> str:
