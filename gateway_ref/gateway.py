@@ -7,9 +7,17 @@ This is the API the harness's in-process DUT adapter and the offline/live runner
         out2 = gw.flush()                # lookaside ops still in flight
         gw.counters()                    # JSON-serialisable dict
 
-Options mirror ipsec-secgw's: ``unprotected_ports`` is ``-u`` (ports whose RX is inbound),
-``replay_window`` is ``-w``, ``esn`` is ``-e``, ``engine`` picks the library (``-l``) or the
-legacy ESP path. Config errors raise ``ConfigError`` (``FILE:LINE:COL: error: ...``).
+Options mirror ipsec-secgw's: ``unprotected_ports`` is ``-u`` (ports whose RX is inbound;
+like secgw, a non-empty set needs at least one ``sa in``), ``replay_window`` is ``-w``, ``esn``
+is ``-e``, ``engine`` picks the library (``-l``) or the legacy ESP path, ``mtu`` is ``--mtu``
+(L3 bytes; longer packets are dropped at TX as ``mtu-exceeded``, secgw without reassembly;
+None, this API's default, checks no MTU: an in-memory gateway has no links, and the harness's
+offline DUT sends full-size frames that ESP makes longer; the CLIs default to secgw's 1500),
+``enabled_ports`` is ``-p``: packets routed to any other port are dropped as ``no-tx-port``.
+Its default (None) enables every port: the unprotected ports, the ports of the routes and the
+inline SAs' ``port_id`` (``ports()``), so offline nothing is dropped for it unless asked; the
+live runner enables the ports that have an interface. Config errors raise ``ConfigError``
+(``FILE:LINE:COL: error: ...``); bad options raise ``GatewayOptionError``.
 """
 from __future__ import annotations
 
@@ -38,6 +46,28 @@ def _bind(sa: EspSa, outbound: bool) -> tuple[Prepare, Finish, Whole]:
     return (sa.enc_prepare, sa.enc_finish, sa.enc_sync) if outbound else (sa.dec_prepare, sa.dec_finish, sa.dec_sync)
 
 
+MAX_MTU = 65535  # secgw's --mtu limit
+
+
+class GatewayOptionError(ValueError):
+    """An option the gateway refuses (the message says which and why, as secgw would)."""
+
+
+def check_options(cfg: Config, unprotected_ports: frozenset[int], replay_window: int, mtu: int | None,
+                  enabled_ports: frozenset[int] | None) -> None:
+    """secgw's start-up checks of its command line against the cfg (secgw-reference.md 2)."""
+    if replay_window < 0:
+        raise GatewayOptionError(f"replay_window must be >= 0, got {replay_window}")
+    if mtu is not None and not 1 <= mtu <= MAX_MTU:
+        raise GatewayOptionError(f"mtu must be 1..{MAX_MTU}, got {mtu}")
+    if unprotected_ports and not any(r.direction is Direction.IN for r in cfg.sa):
+        raise GatewayOptionError("Cannot use unprotected portmask without configured SA inbound "
+                                 f"(unprotected ports {sorted(unprotected_ports)}, no 'sa in' in the cfg)")
+    if enabled_ports is not None and not unprotected_ports <= enabled_ports:
+        raise GatewayOptionError(f"unprotected ports {sorted(unprotected_ports - enabled_ports)} are not "
+                                 f"among the enabled ports {sorted(enabled_ports)}")
+
+
 ESP_OPS = EspOps(encrypt_prepare, encrypt_finish, decrypt_prepare, decrypt_finish, esp_encrypt, esp_decrypt,
                  stats=_stats, bind=_bind)
 
@@ -52,14 +82,10 @@ class Gateway:
         self._dp = datapath
 
     @classmethod
-    def from_cfg_text(cls, text: str, source: str = "<cfg>", *,
-                      unprotected_ports: frozenset[int] = frozenset({0}), replay_window: int = 0,
-                      esn: bool = False, engine: str = "library", port_macs: dict[int, bytes] | None = None,
-                      lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs) -> Gateway:
-        """Parse, cross-check and build. ``lookaside_runner`` runs one burst on the engine thread."""
-        cfg = parse_cfg(text, source, engine=engine)
-        return cls.from_config(cfg, unprotected_ports=unprotected_ports, replay_window=replay_window, esn=esn,
-                               engine=engine, port_macs=port_macs, lookaside_runner=lookaside_runner)
+    def from_cfg_text(cls, text: str, source: str = "<cfg>", *, engine: str = "library",
+                      **options: Any) -> Gateway:
+        """Parse, cross-check and build (options as ``from_config``)."""
+        return cls.from_config(parse_cfg(text, source, engine=engine), engine=engine, **options)
 
     @classmethod
     def from_cfg_file(cls, path: str | os.PathLike[str], *, engine: str = "library", **options: Any) -> Gateway:
@@ -70,10 +96,13 @@ class Gateway:
     def from_config(cls, cfg: Config, *, unprotected_ports: frozenset[int] = frozenset({0}),
                     replay_window: int = 0, esn: bool = False, engine: str = "library",
                     port_macs: dict[int, bytes] | None = None,
-                    lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs) -> Gateway:
-        """Build tables, ESP SAs (algorithm support is checked here) and the datapath."""
-        if replay_window < 0:
-            raise ValueError(f"replay_window must be >= 0, got {replay_window}")
+                    lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs,
+                    mtu: int | None = None, enabled_ports: frozenset[int] | None = None) -> Gateway:
+        """Build tables, ESP SAs (algorithm support is checked here) and the datapath.
+        ``lookaside_runner`` runs one burst on the engine thread."""
+        unprotected_ports = frozenset(unprotected_ports)
+        enabled = None if enabled_ports is None else frozenset(enabled_ports)
+        check_options(cfg, unprotected_ports, replay_window, mtu, enabled)
         tables = build_tables(cfg, port_macs=port_macs)
         esp_engine = Engine(engine)
         esp_sas = {
@@ -81,14 +110,20 @@ class Gateway:
                                                 replay_window=replay_window, esn=esn, engine=esp_engine)
             for rule in cfg.sa
         }
-        options = DatapathOptions(frozenset(unprotected_ports), lookaside_runner=lookaside_runner)
+        options = DatapathOptions(unprotected_ports, lookaside_runner=lookaside_runner, mtu=mtu, ports=enabled)
         datapath = Datapath(cfg, tables, ESP_OPS, esp_sas, options)
-        return cls(cfg, tables, datapath, frozenset(unprotected_ports))
+        return cls(cfg, tables, datapath, unprotected_ports)
 
     def process(self, port: int, frames: list[bytes]) -> dict[int, list[bytes]]:
         """Receive ``frames`` on ``port``; return the frames sent per port (ready lookaside
         completions included)."""
         return self._dp.process(port, frames)
+
+    @property
+    def pending(self) -> int:
+        """Lookaside ops (no-offload, lookaside-protocol) submitted and not yet finished: their
+        packets come out of a later ``process`` (even with no frames) or ``flush``."""
+        return self._dp.pending
 
     def flush(self) -> dict[int, list[bytes]]:
         """Wait for every outstanding lookaside op, finish them and return what they sent."""

@@ -37,6 +37,7 @@ _INLINE_PROTOCOL = Placement.INLINE_PROTOCOL
 
 
 ROUTE_CACHE_SIZE = 4096
+MAX_L3 = 1 << 32  # no MTU: longer than any packet
 
 
 def _cached(lookup: Callable[[bytes], int | None]) -> Callable[[bytes], int | None]:
@@ -92,10 +93,10 @@ class Tx(Node):
     nexts = ("drop",)
     drops = ESP_OUT_REASONS | {DropReason.MTU_EXCEEDED, DropReason.NO_TX_PORT}
 
-    def __init__(self, tables: Any, counters: Counters, mtu: int, ports: frozenset[int] | None) -> None:
+    def __init__(self, tables: Any, counters: Counters, mtu: int | None, ports: frozenset[int] | None) -> None:
         super().__init__()
         self.tables = tables
-        self.mtu = mtu
+        self.mtu = MAX_L3 if mtu is None else mtu
         self.ports = ports  # enabled ports; None: every port
         self.port_tx = counters.port_tx
         self.headers4: dict[int, bytes] = {}  # Ethernet header per port, by family

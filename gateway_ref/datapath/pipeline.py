@@ -48,18 +48,15 @@ from gateway_ref.datapath.ports import PORT_RX_DROPS, InlineRx
 _PROTOCOL_TYPES = (OffloadType.INLINE_PROTOCOL, OffloadType.LOOKASIDE_PROTOCOL)
 
 
-DEFAULT_MTU = 1500  # secgw's --mtu default
-
-
 @dataclass(frozen=True)
 class DatapathOptions:
     """``unprotected_ports``: secgw ``-u``; ``mtu``: ``--mtu`` (L3 bytes; longer packets are
-    dropped at TX, as secgw does without reassembly); ``ports``: the enabled ports (secgw
+    dropped at TX, as secgw does without reassembly; None: no limit); ``ports``: the enabled ports (secgw
     ``-p``), None for every port: a packet routed to any other port is dropped at TX."""
 
     unprotected_ports: frozenset[int]
     lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs
-    mtu: int = DEFAULT_MTU
+    mtu: int | None = None
     ports: frozenset[int] | None = None
 
 

@@ -1,9 +1,18 @@
 """The edges of the reference gateway: feeding frames in and writing frames out.
 
-``offline``: pcap files or in-memory records -> ``Gateway.process`` in bursts -> per-port
-records and counters. ``live``/``afpacket``: AF_PACKET rings on interfaces. Every runner drives
-the same small interface (``offline.Processor``: ``process(port, frames)``, ``flush()``,
-``counters()``), which ``gateway_ref.gateway.Gateway`` provides.
+Modules:
+
+* ``offline``: pcap files or in-memory records -> ``Gateway.process`` in bursts -> per-port
+  records and counters (``gateway-ref offline``).
+* ``live``: one process polling TPACKET_V3 RX rings, one burst per ready block, transmitting
+  per port; signals, stats lines, counters file (``gateway-ref live``).
+* ``live_cli``: the ``live`` subcommand's flags and their validation into ``LiveOptions``.
+* ``live_workers``: ``--workers 2``, one worker process per direction.
+* ``afpacket``: the live runner's AF_PACKET I/O (RX ring per port, TX socket, kernel counters).
+* ``afpacket_tx``: batched transmit with sendmmsg(2) through ctypes.
+
+Every runner drives the same small interface (``offline.Processor``: ``process(port, frames)``,
+``flush()``, ``counters()``), which ``gateway_ref.gateway.Gateway`` provides.
 
 May import: the standard library, ``gateway_ref.gateway``, ``gateway_ref.pcap``.
 """

@@ -3,8 +3,10 @@
 One process (``run_live``) polls the RX rings of its receiving ports with a short timeout,
 hands every ready TPACKET_V3 block to ``Gateway.process`` as one burst and transmits the
 result per port with ``send()``. While traffic flowed in the last ``HOT_S`` seconds the poll
-timeout is 1 ms and idle ticks poll the lookaside engine (``process(port, [])``), so
-completions of a no-offload SA leave promptly; otherwise it is ``IDLE_POLL_MS``.
+timeout is 1 ms, otherwise ``IDLE_POLL_MS``; an idle tick with lookaside ops in flight
+(``Gateway.pending``) collects their completions (``process(port, [])``), so packets of a
+no-offload SA leave promptly. The enabled ports (secgw ``-p``) are the ports given an
+interface: a packet routed to any other port is dropped and counted as ``no-tx-port``.
 
 Signals: SIGINT/SIGTERM stop the loop (within one poll timeout); the gateway then flushes the
 lookaside engine, transmits what that produced, reads the kernel socket counters, prints a
@@ -30,6 +32,7 @@ from typing import Any, TextIO
 from gateway_ref.gateway import Gateway
 from gateway_ref.run.afpacket import PortIo, RingGeometry
 
+DEFAULT_MTU = 1500  # secgw's --mtu default
 HOT_S = 0.05
 HOT_POLL_MS = 1
 IDLE_POLL_MS = 50
@@ -46,6 +49,7 @@ class LiveOptions:
     replay_window: int = 0
     esn: bool = False
     engine: str = "library"
+    mtu: int = DEFAULT_MTU
     stats_interval_s: float = 0.0  # 0: no stats lines
     counters_out: str | None = None
     ready_file: str | None = None
@@ -62,6 +66,8 @@ class LiveOptions:
             raise ValueError(f"-w {self.replay_window}: the replay window must be >= 0")
         if self.stats_interval_s < 0:
             raise ValueError(f"-t {self.stats_interval_s}: must be >= 0")
+        if not 1 <= self.mtu <= 65535:
+            raise ValueError(f"--mtu {self.mtu}: allowed 1..65535")
 
 
 class StopFlag:
@@ -107,7 +113,8 @@ def build_gateway(options: LiveOptions, port_macs: dict[int, bytes]) -> Gateway:
     """The Gateway for ``options``, with each port's source MAC taken from its interface."""
     return Gateway.from_cfg_file(options.cfg_path, engine=options.engine,
                                  unprotected_ports=options.unprotected_ports,
-                                 replay_window=options.replay_window, esn=options.esn, port_macs=port_macs)
+                                 replay_window=options.replay_window, esn=options.esn, port_macs=port_macs,
+                                 mtu=options.mtu, enabled_ports=frozenset(options.ports))
 
 
 def snapshot(gw: Gateway, ports: Sequence[PortIo]) -> dict[str, Any]:
@@ -142,15 +149,9 @@ class StatsLine:
         self._next = now + self._interval
 
 
-def _send_out(by_port: dict[int, PortIo], out: Mapping[int, list[bytes]], unknown: dict[int, int]) -> int:
-    sent = 0
-    for port, frames in out.items():
-        io = by_port.get(port)
-        if io is None:  # routed to a port with no interface: counted, never raised
-            unknown[port] = unknown.get(port, 0) + len(frames)
-            continue
-        sent += io.transmit(frames)
-    return sent
+def _send_out(by_port: dict[int, PortIo], out: Mapping[int, list[bytes]]) -> int:
+    """Transmit per port; the gateway only emits frames for enabled ports, which all have one."""
+    return sum(by_port[port].transmit(frames) for port, frames in out.items())
 
 
 class Loop:
@@ -164,20 +165,19 @@ class Loop:
         self.rx_ports = [p for p in ports if p.receives]
         self.rx = 0
         self.tx = 0
-        self.unknown_port: dict[int, int] = {}
 
     def step(self, poller: select.poll, hot: bool) -> bool:
         """One poll and the work it found; True when frames were received."""
-        poller.poll(HOT_POLL_MS if hot else IDLE_POLL_MS)
+        poller.poll(HOT_POLL_MS if hot or self.gw.pending else IDLE_POLL_MS)
         got = False
-        process, by_port, unknown = self.gw.process, self.by_port, self.unknown_port
+        process, by_port = self.gw.process, self.by_port
         for io in self.rx_ports:
             for burst in io.bursts(MAX_BLOCKS_PER_WAKE):
                 got = True
                 self.rx += len(burst)
-                self.tx += _send_out(by_port, process(io.port, burst), unknown)
-        if not got and hot and self.rx_ports:
-            self.tx += _send_out(by_port, process(self.rx_ports[0].port, []), unknown)
+                self.tx += _send_out(by_port, process(io.port, burst))
+        if not got and self.gw.pending and self.rx_ports:  # collect lookaside completions
+            self.tx += _send_out(by_port, process(self.rx_ports[0].port, []))
         return got
 
     def run(self, on_tick: Callable[[], None], deadline: float) -> None:
@@ -195,7 +195,7 @@ class Loop:
 
     def finish(self) -> None:
         """Flush the lookaside engine and transmit what it produced."""
-        self.tx += _send_out(self.by_port, self.gw.flush(), self.unknown_port)
+        self.tx += _send_out(self.by_port, self.gw.flush())
 
 
 def summary_line(counters: Mapping[str, Any]) -> str:
@@ -232,8 +232,6 @@ def serve(options: LiveOptions, rx_ports: set[int], flag: StopFlag, *, tag: str 
             loop.run(on_tick, deadline)
             loop.finish()
             counters = snapshot(gw, ports)
-            if loop.unknown_port:
-                counters["live"]["no_interface"] = {str(k): v for k, v in loop.unknown_port.items()}
             if counters_out:
                 write_json_atomic(counters_out, counters)
             return counters

@@ -1,7 +1,7 @@
 """The ``live`` subcommand of ``gateway-ref``: flags, validation, and the call into ``run_live``.
 
     gateway-ref live -f CFG --port 0=IFACE --port 1=IFACE [-u MASK] [-w N] [-e]
-                     [--engine library|legacy] [-t SECONDS] [--counters-out FILE]
+                     [--engine library|legacy] [--mtu N] [-t SECONDS] [--counters-out FILE]
                      [--workers 1|2] [--ready-file PATH] [--rx-ring-mb N] [--max-runtime S]
 
 Run it where the interfaces are, e.g. ``ip netns exec ipxh-<run>-dut gateway-ref live ...``.
@@ -14,7 +14,8 @@ import sys
 
 from gateway_ref.cfg import ConfigError
 from gateway_ref.run.afpacket import RingGeometry
-from gateway_ref.run.live import LiveOptions, run_live
+from gateway_ref.gateway import GatewayOptionError
+from gateway_ref.run.live import DEFAULT_MTU, LiveOptions, run_live
 
 EXIT_ERROR = 2
 
@@ -33,6 +34,8 @@ def add_live_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     live.add_argument("-w", dest="window", type=int, default=0, help="replay window (0 = off)")
     live.add_argument("-e", dest="esn", action="store_true", help="ESN for every SA")
     live.add_argument("--engine", choices=("library", "legacy"), default="library")
+    live.add_argument("--mtu", type=int, default=DEFAULT_MTU,
+                      help=f"L3 MTU of every port; longer packets are dropped (default {DEFAULT_MTU})")
     live.add_argument("-t", dest="stats", type=float, default=0.0, metavar="SECONDS",
                       help="print a stats line every SECONDS (0 = never)")
     live.add_argument("--counters-out", help="write counters here as JSON at exit and on SIGUSR1")
@@ -76,7 +79,7 @@ def options_from_args(args: argparse.Namespace) -> LiveOptions:
     try:
         return LiveOptions(
             cfg_path=args.cfg, ports=ports, unprotected_ports=_portmask(args.portmask),
-            replay_window=args.window, esn=args.esn, engine=args.engine, stats_interval_s=args.stats,
+            replay_window=args.window, esn=args.esn, engine=args.engine, mtu=args.mtu, stats_interval_s=args.stats,
             counters_out=args.counters_out, ready_file=args.ready_file, workers=args.workers,
             ring=RingGeometry.for_megabytes(args.rx_ring_mb), max_runtime_s=args.max_runtime)
     except ValueError as exc:
@@ -90,7 +93,7 @@ def main_live(args: argparse.Namespace) -> int:
         return 0
     except ConfigError as exc:
         print(exc, file=sys.stderr)
-    except (LiveUsageError, RuntimeError) as exc:
+    except (LiveUsageError, GatewayOptionError, RuntimeError) as exc:
         print(f"gateway-ref: error: {exc}", file=sys.stderr)
     except OSError as exc:
         print(f"gateway-ref: error: {exc.strerror or exc}", file=sys.stderr)
