@@ -73,6 +73,12 @@ def test_offline_writes_empty_pcaps_for_enabled_ports(tmp_path: Path) -> None:
     (["--rx", f"0={ESP}", "-u", "0"], "must not be 0"),
     (["--rx", f"0={ESP}", "--burst", "0"], "--burst 0"),
     (["--rx", f"0={ESP}", "-w", "-1"], "-w -1"),
+    (["--rx", f"0={ESP}", "--mtu", "0"], "mtu must be 1..65535, got 0"),
+    (["--rx", f"0={ESP}", "--port-mac", "1=02:00:00:00:d0"], "expected PORT=MAC"),
+    (["--rx", f"0={ESP}", "--port-mac", "1=02:00:00:00:d0:0g"], "expected PORT=MAC"),
+    (["--rx", f"0={ESP}", "--port-mac", "1=02:00:00:00:d0:01", "--port-mac", "1=02:00:00:00:d0:02"], "given twice"),
+    (["--rx", f"0={ESP}", "-p", "0x2"], "--rx ports [0] are not enabled by -p 0x2"),
+    (["--rx", f"1={CLEAR}", "-p", "0x2", "-u", "0x1"], "unprotected ports [0] are not among the enabled ports [1]"),
     ([], "--rx"),
 ])
 def test_offline_bad_input_exits_2_with_one_line(tmp_path: Path, args: list[str], words: str) -> None:
@@ -85,3 +91,55 @@ def test_offline_bad_input_exits_2_with_one_line(tmp_path: Path, args: list[str]
 def test_missing_cfg_file_exits_2() -> None:
     res = _cli("check", "-f", "/nonexistent.cfg")
     assert res.returncode == 2 and res.stderr.startswith("/nonexistent.cfg:1:1: error:")
+
+
+def test_offline_port_macs_and_mtu(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = _cli("offline", "-f", str(CFG), "--rx", f"1={CLEAR}", "--out", str(out),
+               "--port-mac", "0=02:00:00:00:d0:00", "--port-mac", "1=02:00:00:00:d0:01", "--mtu", "120")
+    assert res.returncode == 0, res.stderr
+    counters = json.loads((out / "counters.json").read_text())
+    port0 = rdpcap(str(out / "port0.pcap"))
+    assert port0 and all(Ether(bytes(p)).src == "02:00:00:00:d0:00" for p in port0)
+    assert all(len(bytes(p)) - 14 <= 120 for p in port0)
+    assert counters["drops"]["mtu-exceeded"] > 0 and counters["rx"] == counters["tx"] + counters["dropped"]
+
+
+def test_offline_route_to_a_port_outside_p_is_dropped(tmp_path: Path) -> None:
+    res = _cli("offline", "-f", str(CFG), "-w", "64", "--rx", f"0={ESP}", "-p", "0x1", "--out", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    counters = json.loads((tmp_path / "counters.json").read_text())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["counters.json", "port0.pcap"]  # port 1 not enabled
+    assert counters["tx"] == 0 and counters["drops"]["no-tx-port"] > 0
+    assert counters["rx"] == counters["dropped"]
+
+
+def test_offline_unprotected_mask_without_inbound_sa_is_refused(tmp_path: Path) -> None:
+    key = ":".join(["ab"] * 20)
+    cfg = tmp_path / "out-only.cfg"
+    cfg.write_text(f"sp ipv4 out esp protect 1001 pri 1 src 198.18.1.0/24 dst 198.19.1.0/24\n"
+                   f"sa out 1001 aead_algo aes-128-gcm aead_key {key} mode ipv4-tunnel "
+                   "src 198.18.255.1 dst 198.19.255.1\nrt ipv4 dst 198.19.0.0/16 port 0\n")
+    res = _cli("offline", "-f", str(cfg), "--rx", f"1={CLEAR}", "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and res.stderr.count("\n") == 1
+    assert "Cannot use unprotected portmask without configured SA inbound" in res.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["-f", str(CFG), "--port", "0=lo", "--mtu", "0"], "--mtu 0: allowed 1..65535"),
+    (["-f", str(CFG), "--port", "0=lo", "--mtu", "65536"], "--mtu 65536: allowed 1..65535"),
+])
+def test_live_bad_mtu_exits_2_with_one_line(args: list[str], words: str) -> None:
+    res = _cli("live", *args)
+    assert res.returncode == 2 and res.stderr.strip() == f"gateway-ref: error: {words}"
+
+
+def test_live_unprotected_mask_without_inbound_sa_is_refused_before_any_interface(tmp_path: Path) -> None:
+    key = ":".join(["ab"] * 20)
+    cfg = tmp_path / "out-only.cfg"
+    cfg.write_text(f"sp ipv4 out esp protect 1001 pri 1 src 198.18.1.0/24 dst 198.19.1.0/24\n"
+                   f"sa out 1001 aead_algo aes-128-gcm aead_key {key} mode ipv4-tunnel "
+                   "src 198.18.255.1 dst 198.19.255.1\n")
+    res = _cli("live", "-f", str(cfg), "--port", "0=ipxh-nonexistent")
+    assert res.returncode == 2 and res.stderr.count("\n") == 1
+    assert "Cannot use unprotected portmask without configured SA inbound" in res.stderr
