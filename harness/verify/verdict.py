@@ -5,6 +5,10 @@ each matched frame is checked byte by byte (``checks_*``), egress ESP streams fe
 long-run invariants, frames that should not exist and packets that never arrived become
 findings, and, when the DUT's drop counters are given, the expected drops per reason are
 compared with them (RFC 4301 §4.4 / §5.2 audit, A14).
+
+``verify`` first tries the fused single pass (``fused``) that handles the common run (fixed
+flows encrypted on AEAD/CBC non-ESN tunnel SAs with an IPv4 outer header, or dropped) when it
+is exactly right; anything else, including any deviation at all, takes the general path here.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from harness.verify.correlate import Delivery, Received, Unexpected, correlate
 from harness.verify.expect import expect
 from harness.verify.expectations import Decrypt, Drop, Encrypt, Expectation, ForwardClear, FrameKey
 from harness.verify.findings import Finding, PacketRef, Severity, make_finding
+from harness.verify.fused import FusedRun, fused_verify
 from harness.verify.invariants import EspInvariants
 from harness.verify.observe import Observer
 from harness.verify.profiles import Profile
@@ -145,7 +150,18 @@ def verify(scenario: Scenario, sent: Sequence[Any], received: Captures, profile:
     """Judge a run: ``sent`` are the stream's SentPacket records in send order, ``received``
     maps each DUT port to its captured (timestamp_ns, frame) list."""
     with cyclic_gc_paused():
-        return _verify(scenario, sent, received, profile, dut_counters)
+        fused = fused_verify(scenario, sent, received, profile)
+        if fused is None:
+            return _verify(scenario, sent, received, profile, dut_counters)
+        return _fused_result(fused, profile, dut_counters)
+
+
+def _fused_result(run: FusedRun, profile: Profile, dut_counters: Mapping[str, int] | None) -> VerifyResult:
+    """The verdict of a run the fused pass found exactly right: only the counters can differ."""
+    findings = () if dut_counters is None else tuple(_counter_findings(Counter(run.expected_drops), dut_counters,
+                                                                         profile))
+    return VerifyResult(profile.name, findings, run.correlation, run.expected_kinds, run.expected_drops,
+                        run.sa_invariants, _exercised(run.firsts, profile))
 
 
 def _verify(scenario: Scenario, sent: Sequence[Any], received: Captures, profile: Profile,
