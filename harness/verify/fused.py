@@ -28,44 +28,20 @@ import struct
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import islice, repeat
-from operator import add, getitem, itemgetter, le, lt, mod
+from operator import add, itemgetter, le, lt, mod, ne
 from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 
-from harness.codec.esp_encode import DEFAULT_PAD
 from harness.scenario.model import Direction
 from harness.scenario.scenario import Scenario
-from harness.stream.builder import SentPacket
 from harness.verify.correlate import Correlation, FlowStats, Received
-from harness.verify.expect import GatewayModel, expect_one
-from harness.verify.expectations import Drop, DropReason, Encrypt, Expectation
+from harness.verify.expectations import Expectation
+from harness.verify.fused_plan import ESP, ID_FIXED, ID_SEQ, EncryptFlow, FusedPlan, cut, plan_sent
 from harness.verify.invariants import SaInvariantStats
 from harness.verify.observe import _SIG_KEY, _SIG_OFFSET_V4, Observer, _signature_key
-from harness.verify.profiles import OuterIdRule, Profile
-from harness.verify.sent import SentView, sent_view
+from harness.verify.profiles import Profile
 
-_ESP = 50
-_MAX_SEQ32 = 0xFFFFFFFF
-_ID_SEQ, _ID_FIXED, _ID_ANY = range(3)
-
-
-class EncryptFlow(NamedTuple):
-    """The constant parts of every frame a correct DUT emits for one flow (IPv4 outer)."""
-
-    spi: int
-    port: int
-    l2: bytes  # expected Ethernet header incl. EtherType 0x0800
-    head4: bytes  # outer bytes 0-3: version/IHL, TOS, total length
-    id_mode: int  # _ID_SEQ: low 16 bits of the expected sequence; _ID_FIXED: ``ident``; _ID_ANY
-    ident: int
-    mid4: bytes | None  # outer bytes 6-9 (flags/offset, TTL, protocol) when all prescribed
-    ttl: int | None  # None: any non-zero TTL (then DF may be 0 or 1)
-    df: int | None
-    addrs: bytes  # outer source ‖ destination
-    inner_head: bytes  # the expected inner IP header (TTL edited per profile)
-    body: tuple[int, int]  # frame slice carried unchanged after the inner header
-    trailer: bytes  # padding ‖ pad length ‖ next header
 
 
 class _PortFrames(NamedTuple):
@@ -103,119 +79,10 @@ class LazyMatches(Mapping):
         return sum(len(p.keys) for p in self._ports)
 
 
-class _Plan(NamedTuple):
-    model: GatewayModel
-    flows: list[EncryptFlow]  # indexed by the flow number kept in ``deliver``
-    deliver: dict[tuple[int, int], tuple[int, int, bytes]]  # key -> (flow number, expected seq, sent frame)
-    firsts: list[Expectation]  # first expectation of each flow, in order
-    kinds: dict[str, int]
-    drops: dict[str, int]
-
-
-_NO_EXT = frozenset((1, 6, 17, 58, 132, 253, 254))  # as expect._flow_key: no IPv6 extension headers
-
-
-def _encrypt_flow(model: GatewayModel, e: Encrypt, frame: bytes, observer: Observer) -> EncryptFlow | None:
-    """The constant parts of ``e``'s flow, or None when the fused pass does not handle it."""
-    sa = model.sa_out[e.spec.spi]
-    fast = observer._fast.get(sa.spi)  # noqa: SLF001 - the observer's own inline-open table
-    o = e.outer
-    if fast is None or not sa.is_tunnel or model.esn(sa) or o.version != 4 or o.proto != _ESP:
-        return None
-    iv_len, icv_len = fast[0], fast[1]
-    v4 = frame[14] >> 4 == 4
-    end = 14 + ((frame[16] << 8 | frame[17]) if v4 else 40 + (frame[18] << 8 | frame[19]))
-    hl, inner_len = 20 if v4 else 40, end - 14
-    if len(e.inner) != inner_len or e.inner[hl:] != frame[14 + hl:end]:
-        return None
-    pad = -(inner_len + 2) % observer.transform(sa.spi).pad_align
-    total = 20 + 8 + iv_len + inner_len + pad + 2 + icv_len
-    id_mode = _ID_ANY if o.ident is None else _ID_SEQ if model.profile.outer_id is OuterIdRule.SEQ_LOW16 \
-        else _ID_FIXED
-    mid4 = None if o.ttl is None or o.df is None else struct.pack("!HBB", o.df << 14, o.ttl, _ESP)
-    return EncryptFlow(sa.spi, e.port, e.eth_dst + e.eth_src + b"\x08\x00", struct.pack("!BBH", 0x45, o.tos, total),
-                       id_mode, o.ident or 0, mid4, o.ttl, o.df, o.src.packed + o.dst.packed, e.inner[:hl],
-                       (14 + hl, end), DEFAULT_PAD[:pad] + bytes((pad, e.next_header)))
-
-
-def _plan(scenario: Scenario, sent: Sequence[Any], profile: Profile, observer: Observer) -> _Plan | None:
-    """The model over ``sent`` with one ``expect_one`` per flow (flows as ``expect._flow_key``);
-    None unless every packet is in a flow that is encrypted (fused-eligible) or dropped."""
-    model = GatewayModel(scenario, profile)
-    by_key: dict[tuple[int, int, bytes], tuple[int, list[int]] | Drop] = {}
-    flows: list[EncryptFlow] = []
-    counters: dict[int, list[int]] = {}  # spi -> [next sequence number], shared by its flows
-    deliver: dict[tuple[int, int], tuple[int, int, bytes]] = {}
-    firsts: list[Expectation] = []
-    kinds: dict[str, int] = {}
-    drops: dict[str, int] = {}
-    for i, s in enumerate(sent):
-        if type(s) is SentPacket:
-            stream, sseq, port, frame = s[0], s[1], s[2], s[3]
-        else:
-            view = sent_view(i, s)
-            if view.key is None:
-                return None
-            (stream, sseq), port, frame = view.key, view.port, view.frame
-        n = len(frame)
-        if n >= 38 and frame[14] == 0x45 and frame[23] != _ESP and frame[12:14] == b"\x08\x00":
-            fkey = (port, n, frame[:38])
-        elif n >= 58 and frame[14] >> 4 == 6 and frame[20] in _NO_EXT and frame[12:14] == b"\x86\xdd":
-            fkey = (port, n, frame[:58])
-        else:
-            return None
-        flow = by_key.get(fkey)
-        if flow is None:
-            flow = _new_flow(model, SentView(i, (stream, sseq), port, frame), observer, flows, counters, firsts)
-            if flow is None:
-                return None
-            by_key[fkey] = flow
-            kinds.setdefault(type(firsts[-1]).__name__, 0)
-        if type(flow) is Drop:
-            drops[flow.reason.value] = drops.get(flow.reason.value, 0) + 1
-            continue
-        number, counter = flow
-        seq = counter[0]
-        counter[0] = seq + 1
-        deliver[(stream, sseq)] = (number, seq, frame)
-    if len(deliver) != len(sent) - sum(drops.values()) or any(c[0] - 1 > _MAX_SEQ32 for c in counters.values()):
-        return None  # a key sent twice, or a sequence number past 2^32-1
-    if "Encrypt" in kinds:
-        kinds["Encrypt"] = len(deliver)
-    if "Drop" in kinds:
-        kinds["Drop"] = sum(drops.values())
-    return _Plan(model, flows, deliver, firsts, kinds, drops)
-
-
-def _new_flow(model: GatewayModel, view: SentView, observer: Observer, flows: list[EncryptFlow],
-              counters: dict[int, list[int]], firsts: list[Expectation]) -> tuple[int, list[int]] | Drop | None:
-    """The full model on a flow's first packet: a drop, or (flow number, its SA's counter)."""
-    for spi, counter in counters.items():
-        model.out_seq[spi] = counter[0]
-    first = expect_one(model, view)
-    firsts.append(first)
-    if type(first) is Drop:
-        return None if first.reason is DropReason.SEQUENCE_EXHAUSTED else first
-    if type(first) is not Encrypt:
-        return None
-    flow = _encrypt_flow(model, first, view.frame, observer)
-    if flow is None:
-        return None
-    flows.append(flow)
-    counter = counters.setdefault(flow.spi, [first.seq])
-    counter[0] = first.seq  # the first packet takes it again in the caller, like every other
-    return len(flows) - 1, counter
-
-
-_ID, _MID4, _OUTER, _SPI, _SEQ = slice(18, 20), slice(20, 24), slice(14, 34), slice(34, 38), slice(38, 42)
+_ID, _MID4, _SPI, _SEQ = slice(18, 20), slice(20, 24), slice(34, 38), slice(38, 42)
 _TOTAL, _HDR = slice(16, 18), slice(34, 42)
-_L2_HEAD4, _ADDRS_SPI, _SEQ_LOW16 = slice(0, 18), slice(26, 38), slice(40, 42)
+_L2_HEAD4, _ADDRS_SPI, _SEQ_LOW16, _ID_TO_CSUM = slice(0, 18), slice(26, 38), slice(40, 42), slice(18, 26)
 _FROM_BYTES = int.from_bytes  # big-endian by default
-
-
-def _cut(items: Sequence[bytes], part: slice) -> Iterator[bytes]:
-    """``item[part]`` for every item, looped in C."""
-    return map(getitem, items, repeat(part))
 
 
 def _one(values: Iterator[object], expected: object) -> bool:
@@ -232,15 +99,19 @@ class _Seen(NamedTuple):
 
 def _open_all(frames: Sequence[bytes], fast: Mapping[int, tuple]) -> tuple[list[bytes], list[Any]] | None:
     """(plaintexts, signature keys) of ``frames`` (IPv4 outer without options, ESP after it, SAs
-    the observer opens inline); None when one cannot be opened or read. When the frames share
-    one SA and one length (a fixed-size run) the whole list is opened in C loops."""
+    the observer opens inline); None when one cannot be opened or read. First tried as a
+    fixed-size run on the first frame's SA, opened in C loops (a frame of another size or SA
+    fails its ICV there); then frame by frame. Which SA and length each frame really has is
+    checked afterwards (``_flow_ok``)."""
     try:
-        spis, lengths = set(_cut(frames, _SPI)), set(_cut(frames, _TOTAL))
-        if len(spis) == 1 and len(lengths) == 1:
-            pts = _open_uniform(frames, fast[_FROM_BYTES(spis.pop())], 14 + _FROM_BYTES(lengths.pop()))
-        else:
+        head = frames[0]
+        try:
+            pts = _open_uniform(frames, fast[_FROM_BYTES(head[34:38])], 14 + _FROM_BYTES(head[16:18]))
+        except InvalidTag:
+            pts = None
+        if pts is None:
             pts = [_open_one(frame, fast[_FROM_BYTES(frame[34:38])]) for frame in frames]
-        if pts is None or None in pts:
+        if None in pts:
             return None
         return pts, _keys(pts)
     except (InvalidTag, KeyError, IndexError, struct.error):
@@ -251,12 +122,12 @@ def _open_uniform(frames: Sequence[bytes], sa: tuple, end: int) -> list[bytes] |
     iv_len, icv_len, decrypt, salt, open_ = sa
     iv_end = 42 + iv_len
     if decrypt is not None:  # RFC 4106/4309/7634: nonce = salt ‖ IV, AAD = SPI ‖ seq
-        return list(map(decrypt, map(add, repeat(salt), _cut(frames, slice(42, iv_end))),
-                        _cut(frames, slice(iv_end, end)), _cut(frames, _HDR)))
+        return list(map(decrypt, map(add, repeat(salt), cut(frames, slice(42, iv_end))),
+                        cut(frames, slice(iv_end, end)), cut(frames, _HDR)))
     if end - icv_len < iv_end:
         return None
-    opened = list(map(open_, _cut(frames, _HDR), repeat(b""), _cut(frames, slice(42, iv_end)),
-                      _cut(frames, slice(iv_end, end - icv_len)), _cut(frames, slice(end - icv_len, end))))
+    opened = list(map(open_, cut(frames, _HDR), repeat(b""), cut(frames, slice(42, iv_end)),
+                      cut(frames, slice(iv_end, end - icv_len)), cut(frames, slice(end - icv_len, end))))
     return list(map(itemgetter(1), opened)) if all(map(itemgetter(0), opened)) else None
 
 
@@ -274,8 +145,8 @@ def _open_one(frame: bytes, sa: tuple) -> bytes | None:
 def _keys(pts: list[bytes]) -> list[Any]:
     """The signature key of every plaintext: at the usual place for IPv4 (read in one C loop
     when all share the protocol), else as the observer finds it."""
-    protos = set(_cut(pts, slice(9, 10)))
-    if len(protos) == 1 and set(_cut(pts, slice(0, 1))) == {b"\x45"}:
+    protos = set(cut(pts, slice(9, 10)))
+    if len(protos) == 1 and set(cut(pts, slice(0, 1))) == {b"\x45"}:
         off = _SIG_OFFSET_V4.get(next(iter(protos))[0])
         if off is not None:
             return list(map(_SIG_KEY.unpack_from, pts, repeat(off + 4)))
@@ -291,7 +162,7 @@ def _mid_ok(f: EncryptFlow, mid: bytes) -> bool:
     """Outer bytes 6-9 when TTL or DF are not prescribed: among flags and offset only DF may be
     set (and must match when prescribed), TTL as prescribed or non-zero, protocol ESP."""
     flags, offset, ttl, proto = mid
-    return (proto == _ESP and not offset and not flags & 0xBF and (f.df is None or flags >> 6 == f.df)
+    return (proto == ESP and not offset and not flags & 0xBF and (f.df is None or flags >> 6 == f.df)
             and (ttl != 0 if f.ttl is None else ttl == f.ttl))
 
 
@@ -300,25 +171,28 @@ def _flow_ok(f: EncryptFlow, frames: Sequence[bytes], pts: Sequence[bytes], sfra
     Ethernet and outer IPv4 header (the ID against the ESP sequence's low 16 bits, which the
     caller has matched with the model's), checksum, SPI, and the plaintext = the flow's inner
     header ‖ the sent bytes after it ‖ the flow's trailer."""
-    if not (_one(_cut(frames, _L2_HEAD4), f.l2 + f.head4)
-            and _one(_cut(frames, _ADDRS_SPI), f.addrs + f.spi.to_bytes(4, "big"))):
+    if not (_one(cut(frames, _L2_HEAD4), f.l2 + f.head4)
+            and _one(cut(frames, _ADDRS_SPI), f.addrs + f.spi.to_bytes(4, "big"))):
         return False
     if min(map(len, frames)) < 14 + ((f.head4[2] << 8) | f.head4[3]):
         return False
     if f.mid4 is not None:
-        if not _one(_cut(frames, _MID4), f.mid4):
+        if not _one(cut(frames, _MID4), f.mid4):
             return False
-    elif not all(_mid_ok(f, mid) for mid in set(_cut(frames, _MID4))):
+    elif not all(_mid_ok(f, mid) for mid in set(cut(frames, _MID4))):
         return False
-    if f.id_mode == _ID_SEQ and list(_cut(frames, _ID)) != list(_cut(frames, _SEQ_LOW16)):
+    if f.id_mode == ID_SEQ and any(map(ne, cut(frames, _ID), cut(frames, _SEQ_LOW16))):
         return False
-    if f.id_mode == _ID_FIXED and not _one(_cut(frames, _ID), f.ident.to_bytes(2, "big")):
+    if f.id_mode == ID_FIXED and not _one(cut(frames, _ID), f.ident.to_bytes(2, "big")):
         return False
-    # RFC 1071: a valid header read as one integer is a multiple of 0xFFFF (see checks.py)
-    if any(map(mod, map(_FROM_BYTES, _cut(frames, _OUTER)), repeat(0xFFFF))):
+    # RFC 1071: a valid header read as one integer H is a multiple of 0xFFFF (see checks.py);
+    # 2**16 = 1 (mod 0xFFFF), so H = bytes 0-3 + bytes 4-11 + bytes 12-19 (mod 0xFFFF), and
+    # bytes 0-3 and 12-19 are the flow's (checked above): only bytes 4-11 vary per packet
+    fixed = _FROM_BYTES(f.head4) + _FROM_BYTES(f.addrs)
+    if not _one(map(mod, map(_FROM_BYTES, cut(frames, _ID_TO_CSUM)), repeat(0xFFFF)), -fixed % 0xFFFF):
         return False
-    expected = map(add, map(add, repeat(f.inner_head), _cut(sframes, slice(*f.body))), repeat(f.trailer))
-    return list(expected) == list(pts)
+    expected = map(add, map(add, repeat(f.inner_head), cut(sframes, slice(*f.body))), repeat(f.trailer))
+    return len(pts) == len(sframes) and not any(map(ne, expected, pts))
 
 
 def _groups(numbers: list[int]) -> list[tuple[int, list[int] | None]]:
@@ -355,7 +229,7 @@ def _in_order(keys: list[tuple[int, int]], port: int, seen: _Seen) -> bool:
     return True
 
 
-def _scan_port(plan: _Plan, port: int, captured: Sequence[tuple[int, bytes]], observer: Observer,
+def _scan_port(plan: FusedPlan, port: int, captured: Sequence[tuple[int, bytes]], observer: Observer,
                seen: _Seen) -> bool:
     """One port's capture (time-ordered) through the fused checks; records what it saw."""
     ts = list(map(itemgetter(0), captured))
@@ -369,7 +243,7 @@ def _scan_port(plan: _Plan, port: int, captured: Sequence[tuple[int, bytes]], ob
     infos = list(map(plan.deliver.get, keys))
     if None in infos:
         return False
-    seqs = list(map(_FROM_BYTES, _cut(frames, _SEQ)))
+    seqs = list(map(_FROM_BYTES, cut(frames, _SEQ)))
     if seqs != list(map(itemgetter(1), infos)):  # ESP sequence = the model's (stricter than the invariants)
         return False
     groups = _groups(list(map(itemgetter(0), infos)))
@@ -385,7 +259,7 @@ def _scan_port(plan: _Plan, port: int, captured: Sequence[tuple[int, bytes]], ob
     return True
 
 
-def _record_sas(plan: _Plan, groups: list[tuple[int, list[int] | None]], frames: list[bytes], seqs: list[int],
+def _record_sas(plan: FusedPlan, groups: list[tuple[int, list[int] | None]], frames: list[bytes], seqs: list[int],
                 observer: Observer, seen: _Seen) -> None:
     """Per SA, the ESP sequence numbers and IVs in capture order (for the invariants)."""
     spis = {plan.flows[number].spi for number, _ in groups}
@@ -400,7 +274,7 @@ def _record_sas(plan: _Plan, groups: list[tuple[int, list[int] | None]], frames:
     for spi, idx in order.items():
         iv = slice(42, 42 + observer.transform(spi).iv_len)
         seen.seqs.setdefault(spi, []).extend(_pick(seqs, idx))
-        seen.ivs.setdefault(spi, []).extend(_cut(_pick(frames, idx), iv))
+        seen.ivs.setdefault(spi, []).extend(cut(_pick(frames, idx), iv))
 
 
 def _numbers_of(groups: list[tuple[int, list[int] | None]], n: int) -> list[int]:
@@ -412,7 +286,7 @@ def _numbers_of(groups: list[tuple[int, list[int] | None]], n: int) -> list[int]
     return out
 
 
-def _scan(plan: _Plan, received: Mapping[int, Sequence[tuple[int, bytes]]], observer: Observer) -> _Seen | None:
+def _scan(plan: FusedPlan, received: Mapping[int, Sequence[tuple[int, bytes]]], observer: Observer) -> _Seen | None:
     """Every received frame through the fused checks, port by port in capture order; None at
     the first port whose frames are not exactly what their flows' packets must be."""
     seen = _Seen([], {}, {}, {})
@@ -437,7 +311,7 @@ def fused_verify(scenario: Scenario, sent: Sequence[Any], received: Mapping[int,
     """The parts of the verdict of a run that is the common case and exactly right, else None
     (then only the general path can say what is wrong)."""
     observer = Observer([sa for sa in scenario.sas if sa.direction is Direction.OUT])
-    plan = _plan(scenario, sent, profile, observer)
+    plan = plan_sent(scenario, sent, profile, observer)
     if plan is None:
         return None
     seen = _scan(plan, received, observer)
