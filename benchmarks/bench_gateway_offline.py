@@ -9,7 +9,9 @@ inline-protocol): packets/s of wall time and CPU microseconds per packet (time.p
 so the lookaside worker's CPU counts too). The baseline, timed in the same run on fewer
 packets: scapy parses the frame (Ether/IP), SecurityAssociation.encrypt, bytes(). Ratios are
 against that baseline; targets: >= 300 k packets/s (<= 3.3 us CPU per packet) for 64-byte
-AES-128-GCM outbound with cpu-crypto, and >= 200x the scapy loop.
+AES-128-GCM outbound with cpu-crypto, <= 4 us inbound, and >= 200x the scapy loop. The machine is
+shared and its speed moves: each row keeps its least-CPU run of ``--repeat`` and reports it also
+in "AES units" (CPU per packet / one bare 64-byte AESGCM.encrypt call measured between the runs).
 Addresses: 198.18.0.0/15 only.
 """
 from __future__ import annotations
@@ -202,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"calibration: {target.cpu_us / bare:.1f} bare AESGCM calls per packet; at the 0.44 us per call of "
           f"shared/measured-baselines.md that is {target.cpu_us / bare * 0.44:.2f} us/packet "
           f"= {1e3 / (target.cpu_us / bare * 0.44):.0f} k packets per CPU-second")
+    inbound, bare_in = next((r, b) for r, b in rows
+                            if (r.algo, r.size, r.direction, r.placement) == ("aes128gcm", 64, "in", "cpu-crypto"))
+    print(f"inbound 64 B AES-128-GCM cpu-crypto: {inbound.cpu_us:.2f} us CPU/packet, {inbound.cpu_us / bare_in:.1f} "
+          f"bare AESGCM calls = {inbound.cpu_us / bare_in * 0.44:.2f} us at 0.44 us per call (goal <= 4 us)")
     return 0
 
 

@@ -44,14 +44,15 @@ _BYPASS, _PROTECT = PolicyAction.BYPASS, PolicyAction.PROTECT
 _LOOKASIDE_PROTOCOL = Placement.LOOKASIDE_PROTOCOL
 
 
-def sad_by_family(tables: Any, sas: dict[int, SaCtx]) -> tuple[dict[int, SaCtx], dict[int, SaCtx]]:
-    """SPI -> SaCtx per outer family (IPv4, IPv6), read once through ``Tables.sa_in``."""
-    out: tuple[dict[int, SaCtx], dict[int, SaCtx]] = ({}, {})
+def sad_by_family(tables: Any, sas: dict[int, SaCtx]) -> tuple[dict[bytes, SaCtx], dict[bytes, SaCtx]]:
+    """SPI -> SaCtx per outer family (IPv4, IPv6), read once through ``Tables.sa_in``. Keyed by
+    the SPI's 4 wire bytes: a packet's SPI slice is looked up as it is, no int conversion."""
+    out: tuple[dict[bytes, SaCtx], dict[bytes, SaCtx]] = ({}, {})
     for spi, ctx in sas.items():
         for table, family in zip(out, (Family.IPV4, Family.IPV6)):
             rule = tables.sa_in(family, spi)
             if rule is not None:
-                table[spi] = ctx
+                table[spi.to_bytes(4, "big")] = ctx
     return out
 
 
@@ -78,7 +79,7 @@ class SadIn(Node):
             # SPI in the table of the outer family, then the tunnel endpoints (cf. endpoints_match)
             data, off = buf.data, buf.esp_off
             v4pkt = buf.family is v4
-            sa = (sad4 if v4pkt else sad6).get(int.from_bytes(data[off:off + 4], "big"))
+            sa = (sad4 if v4pkt else sad6).get(data[off:off + 4])
             if sa is None:
                 drop_to(drops, buf, DropReason.UNKNOWN_SPI, self.name)
                 continue

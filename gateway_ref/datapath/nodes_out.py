@@ -147,7 +147,7 @@ class EspEncryptPost(Node):
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         reason_type, lookaside_protocol = DropReason, _LOOKASIDE_PROTOCOL  # locals: cheaper per packet
-        drops = out["drop"]
+        drops, route, tx = out["drop"], out["route"].append, out["tx"].append
         for buf in bufs:
             sa = buf.sa
             op = buf.op
@@ -158,4 +158,9 @@ class EspEncryptPost(Node):
                 continue
             buf.data = res
             buf.family = sa.outer_family  # type: ignore[union-attr]
-            to_port(buf, sa, out)  # type: ignore[arg-type]
+            port = sa.tx_port  # type: ignore[union-attr]
+            if port >= 0:
+                buf.tx_port = port
+                tx(buf)
+            else:
+                route(buf)

@@ -50,7 +50,7 @@ class InlineRx:
     def _sa(self, l3: bytes, family: Any, off: int) -> SaCtx | None:
         """The inline SA for this ESP packet, or None to leave it to the graph. A tunnel address
         mismatch is left to ``sad-in`` too, which counts it: peek without counting here."""
-        sa = self.sad[0 if family is _V4 else 1].get(int.from_bytes(l3[off:off + 4], "big"))
+        sa = self.sad[0 if family is _V4 else 1].get(l3[off:off + 4])
         if sa is None or not sa.inline or not endpoints_match(sa, l3, family):
             return None
         return sa
