@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -45,6 +47,16 @@ def lab_for_rig(r: Rig, command: DutCommand | None) -> Lab:
     return Lab(source=f"rig {r.run_id}", ports=ports, tester_netns=r.tester_ns, command=command)
 
 
+_PORT_TOKENS = re.compile(r"(?:^rt\s.*\sport|\sport_id|^neigh\s+port)\s+(\d+)", re.MULTILINE)
+
+
+def ports_named(cfg_text: str, options: DutOptions) -> set[int]:
+    """DUT ports a cfg uses (``rt ... port N``, ``port_id N``, ``neigh port N``), the unprotected
+    ports and the ports whose MACs the options set (``port_mac.N``)."""
+    ports = {int(m) for m in _PORT_TOKENS.findall(cfg_text)} | set(options.unprotected_ports)
+    return ports | {int(k.split(".", 1)[1]) for k in options.extra if k.startswith("port_mac.")}
+
+
 class ReferenceLiveDut:
     """The reference gateway live on veth pairs in namespaces."""
 
@@ -54,18 +66,24 @@ class ReferenceLiveDut:
         reason = netns_missing()
         if reason:
             raise DutUnavailable(f"needs root and network namespaces: {reason}")
+        self._workers, self._python = workers, python
         self._stack = contextlib.ExitStack()
+        self._build(spec)
+        atexit.register(self.close)
+
+    def _build(self, spec: RigSpec) -> None:
+        """Create the rig described by ``spec`` and the adapter that drives it."""
+        self.spec = spec
         try:
             self.rig = self._stack.enter_context(rig(spec))
-            command = DutCommand(start=gateway_command(self.rig, python, workers), ready_file="{ready_file}",
-                                 ready_timeout_s=30.0, counters_file="{counters_file}",
-                                 counters_signal=signal.SIGUSR1)
+            command = DutCommand(start=gateway_command(self.rig, self._python, self._workers),
+                                 ready_file="{ready_file}", ready_timeout_s=30.0,
+                                 counters_file="{counters_file}", counters_signal=signal.SIGUSR1)
             self._external = ExternalDut(lab_for_rig(self.rig, command))
             self._stack.callback(self._external.close)
         except BaseException:
             self._stack.close()
             raise
-        atexit.register(self.close)
 
     @property
     def lab(self) -> Lab:
@@ -76,6 +94,13 @@ class ReferenceLiveDut:
         return self._external.final_counters
 
     def configure(self, cfg_text: str, options: DutOptions) -> None:
+        """Start the gateway with ``cfg_text``; first grow the rig when the cfg or the options
+        name a DUT port it lacks (the rig has ``2 * pairs_per_side`` ports, 0 upwards)."""
+        pairs = (max(ports_named(cfg_text, options), default=0) + 2) // 2
+        if pairs > self.spec.pairs_per_side:
+            self._stack.close()
+            self._stack = contextlib.ExitStack()
+            self._build(dataclasses.replace(self.spec, pairs_per_side=pairs))
         self._external.configure(cfg_text, options)
 
     def send(self, port: int, frames: Sequence[bytes]) -> None:
