@@ -25,11 +25,6 @@ class Placement(enum.Enum):
     def is_inline(self) -> bool:
         return self in (Placement.INLINE_CRYPTO, Placement.INLINE_PROTOCOL)
 
-    @property
-    def whole_esp(self) -> bool:
-        """True when the executor does prepare, crypto and finish (a protocol offload)."""
-        return self in (Placement.LOOKASIDE_PROTOCOL, Placement.INLINE_PROTOCOL)
-
 
 _BY_TYPE = {
     OffloadType.CPU_CRYPTO: Placement.CPU,

@@ -33,10 +33,6 @@ class CryptoOp:
             self.out = None
             self.ok = False
 
-    @property
-    def outbound(self) -> bool:
-        return self.fn is self.sa.transform.seal
-
     def __repr__(self) -> str:
         state = "done" if hasattr(self, "ok") else "pending"
         return f"<CryptoOp spi={self.sa.params.spi} seq={self.seq} {state}>"
