@@ -11,7 +11,10 @@ Rows (packets per CPU second, best of ``--trials``; CPU time because the machine
 - model: ``expect()`` (SPD, SAD, routing, per-packet expectation), computed once per run;
 - check: everything after the model (observe + correlate + byte checks + invariants);
 - verify: the whole ``verify()`` call (model included) on ``--packets`` packets;
-- verify-100k: the whole ``verify()`` on 100,000 packets (the large-run target row);
+- verify-100k: the whole ``verify()`` on 100,000 packets (the large-run target row): a clean
+  run, so the fused single pass (``harness.verify.fused``) answers;
+- general-100k: the same 100,000 packets through the general path alone (``verdict._verify``,
+  what ``verify()`` runs when anything deviates): the before/after of the fused pass;
 - scapy: a per-packet loop with scapy's ``SecurityAssociation.decrypt`` and field compares on
   ``--scapy-packets`` frames (scapy is ~1000x slower, so fewer packets);
 - calibration: a bare ``AESGCM.encrypt`` loop on 64 bytes, the machine's speed in this run.
@@ -45,7 +48,7 @@ from harness.verify.expect import expect  # noqa: E402
 from harness.verify.expectations import Encrypt  # noqa: E402
 from harness.verify.observe import Observer  # noqa: E402
 from harness.verify.profiles import SECGW_LIBRARY  # noqa: E402
-from harness.verify.verdict import _by_key, _invariants, verify  # noqa: E402
+from harness.verify.verdict import _by_key, _invariants, _verify, verify  # noqa: E402
 
 PRESET = "tun44-aes128gcm"
 
@@ -105,6 +108,11 @@ def _check_only(scenario, exps, received, profile) -> int:
     return bad + len(_invariants(scenario, rxs, profile).findings)
 
 
+def general_verify(scenario, sent, received, profile):  # noqa: ANN001, ANN201 - as verify() without the fused pass
+    with cyclic_gc_paused():
+        return _verify(scenario, sent, received, profile, None)
+
+
 def scapy_loop(scenario, exps, frames) -> int:
     """Reference: scapy dissects, decrypts and compares the same fields per packet."""
     from scapy.layers.inet import IP
@@ -146,6 +154,9 @@ def main() -> None:
     result = verify(big[0], big[1], big[3], profile)
     assert result.passed and result.correlation.totals().delivered == args.large
     t_big = timed(lambda: verify(big[0], big[1], big[3], profile), args.trials)
+    general = general_verify(big[0], big[1], big[3], profile)
+    assert general.findings == result.findings and general.correlation.totals() == result.correlation.totals()
+    t_general = timed(lambda: general_verify(big[0], big[1], big[3], profile), args.trials)
     t_scapy = timed(lambda: scapy_loop(scenario, exps[:ns], received[0][:ns]), 1)
     calib = calibration(200_000, args.trials)
     scapy_pps = ns / t_scapy
@@ -154,14 +165,16 @@ def main() -> None:
           f"without FCS), best of {args.trials}, CPU time")
     print(f"{'row':<12}{'packets/s':>14}{'us/packet':>12}{'x scapy':>10}{'/ calib':>10}")
     for label, pps in (("model", n / t_model), ("check", n / t_check), ("verify", n / t_verify),
-                       (f"verify-{args.large // 1000}k", args.large / t_big), ("scapy", scapy_pps),
+                       (f"verify-{args.large // 1000}k", args.large / t_big),
+                       (f"general-{args.large // 1000}k", args.large / t_general), ("scapy", scapy_pps),
                        ("calibration", calib)):
         print(f"{label:<12}{pps:>14,.0f}{1e6 / pps:>12.2f}{pps / scapy_pps:>10.1f}{pps / calib:>10.3f}")
     target = 300_000
     big_pps = args.large / t_big
     print(f"whole verify() on {args.large:,} packets: {big_pps:,.0f} packets/s = {big_pps / target:.2f} of the "
           f"{target:,} target ({'met' if big_pps >= target else 'NOT met'}); calibration: bare AESGCM.encrypt "
-          f"{calib:,.0f}/s, verify = {big_pps / calib:.3f} of it")
+          f"{calib:,.0f}/s, verify = {big_pps / calib:.3f} of it; fused vs general path in this run: "
+          f"{t_general / t_big:.2f}x")
 
 
 if __name__ == "__main__":

@@ -97,7 +97,8 @@ class _Seen(NamedTuple):
     ports: dict[int, int]  # stream -> the port its packets came out of
 
 
-def _open_all(frames: Sequence[bytes], fast: Mapping[int, tuple]) -> tuple[list[bytes], list[Any]] | None:
+def _open_all(frames: Sequence[bytes], fast: Mapping[int, tuple], sig_offset: int | None
+              ) -> tuple[list[bytes], list[Any]] | None:
     """(plaintexts, signature keys) of ``frames`` (IPv4 outer without options, ESP after it, SAs
     the observer opens inline); None when one cannot be opened or read. First tried as a
     fixed-size run on the first frame's SA, opened in C loops (a frame of another size or SA
@@ -113,7 +114,7 @@ def _open_all(frames: Sequence[bytes], fast: Mapping[int, tuple]) -> tuple[list[
             pts = [_open_one(frame, fast[_FROM_BYTES(frame[34:38])]) for frame in frames]
         if None in pts:
             return None
-        return pts, _keys(pts)
+        return pts, _keys(pts, sig_offset)
     except (InvalidTag, KeyError, IndexError, struct.error):
         return None  # undecryptable, unknown SPI, too short: the general path says which
 
@@ -142,20 +143,28 @@ def _open_one(frame: bytes, sa: tuple) -> bytes | None:
     return pt if ok else None
 
 
-def _keys(pts: list[bytes]) -> list[Any]:
-    """The signature key of every plaintext: at the usual place for IPv4 (read in one C loop
-    when all share the protocol), else as the observer finds it."""
-    protos = set(cut(pts, slice(9, 10)))
-    if len(protos) == 1 and set(cut(pts, slice(0, 1))) == {b"\x45"}:
-        off = _SIG_OFFSET_V4.get(next(iter(protos))[0])
-        if off is not None:
-            return list(map(_SIG_KEY.unpack_from, pts, repeat(off + 4)))
+def _keys(pts: list[bytes], sig_offset: int | None) -> list[Any]:
+    """The signature key of every plaintext: read at ``sig_offset`` in one C loop when every
+    flow of the run carries it there (a plaintext that does not is caught by the byte
+    comparison with its flow), else as the observer finds it."""
+    if sig_offset is not None:
+        return list(map(_SIG_KEY.unpack_from, pts, repeat(sig_offset + 4)))
     sig_at, unpack_key = _SIG_OFFSET_V4.get, _SIG_KEY.unpack_from
     out = []
     for pt in pts:
         off = sig_at(pt[9]) if pt[0] == 0x45 else None
         out.append(unpack_key(pt, off + 4) if off is not None else _signature_key(pt))
     return out
+
+
+def _sig_offset(flows: Sequence[EncryptFlow]) -> int | None:
+    """Where every flow's inner packet carries the signature, when that is one place: IPv4
+    without options and one protocol with a usual place (observe's ``_SIG_OFFSET_V4``)."""
+    heads = {(f.inner_head[0], f.inner_head[9]) for f in flows if len(f.inner_head) == 20}
+    if len(heads) != 1 or len(flows) != sum(len(f.inner_head) == 20 for f in flows):
+        return None
+    first, proto = heads.pop()
+    return _SIG_OFFSET_V4.get(proto) if first == 0x45 else None
 
 
 def _mid_ok(f: EncryptFlow, mid: bytes) -> bool:
@@ -236,18 +245,24 @@ def _scan_port(plan: FusedPlan, port: int, captured: Sequence[tuple[int, bytes]]
     frames = list(map(itemgetter(1), captured))
     if not all(map(le, ts, islice(ts, 1, None))) or min(map(len, frames)) < 42:
         return False
-    opened = _open_all(frames, observer._fast)  # noqa: SLF001 - the observer's inline-open table
+    opened = _open_all(frames, observer._fast, _sig_offset(plan.flows))  # noqa: SLF001 - its inline-open table
     if opened is None:
         return False
     pts, keys = opened
-    infos = list(map(plan.deliver.get, keys))
-    if None in infos:
-        return False
+    if keys == plan.keys:  # the whole run on this port, in send order: positions match
+        numbers, expected_seqs, sframes = plan.numbers, plan.seqs, plan.frames
+    else:
+        index = plan.index()
+        where = list(map(index.get, keys)) if index is not None else [None]
+        if None in where:
+            return False
+        numbers = list(map(plan.numbers.__getitem__, where))
+        expected_seqs = list(map(plan.seqs.__getitem__, where))
+        sframes = list(map(plan.frames.__getitem__, where))
     seqs = list(map(_FROM_BYTES, cut(frames, _SEQ)))
-    if seqs != list(map(itemgetter(1), infos)):  # ESP sequence = the model's (stricter than the invariants)
+    if seqs != expected_seqs:  # ESP sequence = the model's (stricter than the invariants)
         return False
-    groups = _groups(list(map(itemgetter(0), infos)))
-    sframes = list(map(itemgetter(2), infos))
+    groups = _groups(numbers)
     for number, idx in groups:
         f = plan.flows[number]
         if f.port != port or not _flow_ok(f, _pick(frames, idx), _pick(pts, idx), _pick(sframes, idx)):
@@ -315,7 +330,7 @@ def fused_verify(scenario: Scenario, sent: Sequence[Any], received: Mapping[int,
     if plan is None:
         return None
     seen = _scan(plan, received, observer)
-    if seen is None or sum(len(p.keys) for p in seen.matched) != len(plan.deliver):
+    if seen is None or sum(len(p.keys) for p in seen.matched) != len(plan.keys):
         return None  # keys are distinct (strictly increasing per stream, one port per stream)
     stats: dict[int, SaInvariantStats] = {}
     for spi, got in seen.seqs.items():  # RFC 4303 §3.3.3 (E2, E3); RFC 4106 §3.1 / RFC 3602 (G4, G6)
@@ -323,11 +338,11 @@ def fused_verify(scenario: Scenario, sent: Sequence[Any], received: Mapping[int,
         if got != list(range(first, first + len(got))) or len(set(seen.ivs[spi])) != len(got):
             return None
         stats[spi] = SaInvariantStats(spi, len(got), got[0], got[-1], 0, 0, 0)
-    numbers = Counter(map(itemgetter(0), plan.deliver.values()))
+    numbers = Counter(plan.numbers)
     per_sa: Counter[int] = Counter()
     for number, n in numbers.items():
         per_sa[plan.flows[number].spi] += n
-    per_stream = {s: FlowStats(n, n) for s, n in sorted(Counter(map(itemgetter(0), plan.deliver)).items())}
+    per_stream = {s: FlowStats(n, n) for s, n in sorted(Counter(map(itemgetter(0), plan.keys)).items())}
     corr = Correlation(LazyMatches(seen.matched, observer), (), (), per_stream,
                        {spi: FlowStats(n, n) for spi, n in sorted(per_sa.items())})
     return FusedRun(corr, plan.kinds, plan.drops, stats, plan.firsts)

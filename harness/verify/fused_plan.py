@@ -55,13 +55,23 @@ class EncryptFlow(NamedTuple):
     trailer: bytes  # padding ‖ pad length ‖ next header
 
 
-class FusedPlan(NamedTuple):
-    model: GatewayModel
-    flows: list[EncryptFlow]  # indexed by the flow number kept in ``deliver``
-    deliver: dict[tuple[int, int], tuple[int, int, bytes]]  # key -> (flow number, expected seq, sent frame)
-    firsts: list[Expectation]  # first expectation of each flow, in order
-    kinds: dict[str, int]
-    drops: dict[str, int]
+class FusedPlan:
+    """The packets that must come out, in send order, as parallel lists: signature key, flow
+    number (into ``flows``), the sequence number the model gives it, the sent frame. The
+    key -> position index is built only when a capture is not in send order."""
+
+    def __init__(self, model: GatewayModel, flows: list[EncryptFlow], keys: list[tuple[int, int]],
+                 numbers: list[int], seqs: list[int], frames: list[bytes], firsts: list[Expectation],
+                 kinds: dict[str, int], drops: dict[str, int]) -> None:
+        self.model, self.flows, self.firsts, self.kinds, self.drops = model, flows, firsts, kinds, drops
+        self.keys, self.numbers, self.seqs, self.frames = keys, numbers, seqs, frames
+        self._index: dict[tuple[int, int], int] | None = None
+
+    def index(self) -> dict[tuple[int, int], int] | None:
+        """Key -> position; None when a key was sent twice (the general path sorts that out)."""
+        if self._index is None:
+            self._index = dict(zip(self.keys, range(len(self.keys))))
+        return self._index if len(self._index) == len(self.keys) else None
 
 
 _NO_EXT = frozenset((1, 6, 17, 58, 132, 253, 254))  # as expect._flow_key: no IPv6 extension headers
@@ -145,19 +155,19 @@ def _plan_lists(model: GatewayModel, sent: Sequence[SentPacket], observer: Obser
     delivering = list(map(le, repeat(0), numbers))
     keys = list(zip(compress(map(itemgetter(0), sent), delivering), compress(map(itemgetter(1), sent), delivering)))
     first_seq = start[flows[0].spi] if flows else 1
-    deliver = dict(zip(keys, zip(compress(numbers, delivering), range(first_seq, first_seq + len(keys)),
-                                 compress(frames, delivering))))
-    if len(deliver) != len(keys) or first_seq + len(keys) - 1 > _MAX_SEQ32:
-        return None  # a key sent twice, or a sequence number past 2^32-1
+    if first_seq + len(keys) - 1 > _MAX_SEQ32:
+        return None  # a sequence number past 2^32-1
     per_flow = Counter(numbers)
     drops: dict[str, int] = {}
     for k, e in enumerate(drop_flows):
         drops[e.reason.value] = drops.get(e.reason.value, 0) + per_flow[-1 - k]
     if "Encrypt" in kinds:
-        kinds["Encrypt"] = len(deliver)
+        kinds["Encrypt"] = len(keys)
     if "Drop" in kinds:
-        kinds["Drop"] = len(sent) - len(deliver)
-    return FusedPlan(model, flows, deliver, firsts, kinds, drops)
+        kinds["Drop"] = len(sent) - len(keys)
+    return FusedPlan(model, flows, keys, list(compress(numbers, delivering)),
+                     list(range(first_seq, first_seq + len(keys))), list(compress(frames, delivering)), firsts,
+                     kinds, drops)
 
 
 def _plan_loop(model: GatewayModel, sent: Sequence[Any], observer: Observer) -> FusedPlan | None:
@@ -165,7 +175,10 @@ def _plan_loop(model: GatewayModel, sent: Sequence[Any], observer: Observer) -> 
     by_key: dict[tuple[int, int, bytes], tuple[int, list[int]] | Drop] = {}
     flows: list[EncryptFlow] = []
     counters: dict[int, list[int]] = {}  # spi -> [next sequence number], shared by its flows
-    deliver: dict[tuple[int, int], tuple[int, int, bytes]] = {}
+    keys: list[tuple[int, int]] = []
+    numbers: list[int] = []
+    seqs: list[int] = []
+    frames: list[bytes] = []
     firsts: list[Expectation] = []
     kinds: dict[str, int] = {}
     drops: dict[str, int] = {}
@@ -197,14 +210,17 @@ def _plan_loop(model: GatewayModel, sent: Sequence[Any], observer: Observer) -> 
         number, counter = flow
         seq = counter[0]
         counter[0] = seq + 1
-        deliver[(stream, sseq)] = (number, seq, frame)
-    if len(deliver) != len(sent) - sum(drops.values()) or any(c[0] - 1 > _MAX_SEQ32 for c in counters.values()):
-        return None  # a key sent twice, or a sequence number past 2^32-1
+        keys.append((stream, sseq))
+        numbers.append(number)
+        seqs.append(seq)
+        frames.append(frame)
+    if any(c[0] - 1 > _MAX_SEQ32 for c in counters.values()):
+        return None  # a sequence number past 2^32-1
     if "Encrypt" in kinds:
-        kinds["Encrypt"] = len(deliver)
+        kinds["Encrypt"] = len(keys)
     if "Drop" in kinds:
         kinds["Drop"] = sum(drops.values())
-    return FusedPlan(model, flows, deliver, firsts, kinds, drops)
+    return FusedPlan(model, flows, keys, numbers, seqs, frames, firsts, kinds, drops)
 
 
 def _new_flow(model: GatewayModel, view: SentView, observer: Observer, flows: list[EncryptFlow],

@@ -180,3 +180,24 @@ def test_unusual_runs_are_left_to_the_general_path(profile) -> None:
     out = dut_output(expect(sc, sent, profile))
     assert fused_verify(sc, sent, out, profile) is None
     _same(verify(sc, sent, out, profile), _general(sc, sent, out, profile))
+
+
+def test_a_capture_out_of_send_order_is_matched_by_key() -> None:
+    """When a port's capture is not in the plan's order the plan is looked up by key: a plan
+    listing two packets the other way round still matches every frame to its packet."""
+    from harness.verify.fused import _scan
+    from harness.verify.fused_plan import plan_sent
+    from harness.verify.observe import Observer
+
+    profile = PROFILES["secgw-library"]
+    sc, sent, exps, out = _run("tun44-aes128gcm", profile)
+    observer = Observer([sa for sa in sc.sas if sa.direction.value == "out"])
+    plan = plan_sent(sc, sent, profile, observer)
+    in_capture_order = list(plan.keys)
+    for lst in (plan.keys, plan.numbers, plan.seqs, plan.frames):
+        lst[0], lst[1] = lst[1], lst[0]
+    assert plan.keys != in_capture_order and plan.index() is not None
+    seen = _scan(plan, out, observer)
+    assert seen is not None and seen.matched[0].keys == in_capture_order
+    plan.seqs[0], plan.seqs[1] = plan.seqs[1], plan.seqs[0]  # now the model's numbers disagree
+    assert _scan(plan, out, observer) is None
