@@ -43,7 +43,6 @@ from harness.verify.observe import _SIG_KEY, _SIG_OFFSET_V4, Observer, _signatur
 from harness.verify.profiles import Profile
 
 
-
 class _PortFrames(NamedTuple):
     """One port's matched frames, in capture order."""
 
@@ -79,8 +78,7 @@ class LazyMatches(Mapping):
         return sum(len(p.keys) for p in self._ports)
 
 
-_ID, _MID4, _SPI, _SEQ = slice(18, 20), slice(20, 24), slice(34, 38), slice(38, 42)
-_TOTAL, _HDR = slice(16, 18), slice(34, 42)
+_ID, _MID4, _SEQ, _HDR = slice(18, 20), slice(20, 24), slice(38, 42), slice(34, 42)
 _L2_HEAD4, _ADDRS_SPI, _SEQ_LOW16, _ID_TO_CSUM = slice(0, 18), slice(26, 38), slice(40, 42), slice(18, 26)
 _FROM_BYTES = int.from_bytes  # big-endian by default
 

@@ -11,8 +11,8 @@ SA are planned with C loops over whole lists; others packet by packet.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator, Sequence
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from itertools import compress, repeat
 from operator import getitem, itemgetter, le
 from typing import Any, NamedTuple
