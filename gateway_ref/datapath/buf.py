@@ -20,20 +20,27 @@ _V4 = Family.IPV4  # bound once: Enum member access through the class is slow pe
 
 class Buf:
     """One packet in flight. ``sa`` is the SA to encrypt with (outbound) or that decrypted it
-    (inbound); ``op`` the prepared crypto op; ``esp_off`` where ESP starts (inbound)."""
+    (inbound); ``op`` the prepared crypto op; ``esp_off`` where ESP starts (inbound);
+    ``tx_port`` the port it leaves on; ``reason``/``node`` why and where it was dropped.
+
+    Only the four fields every node may read are set at creation (one store per field per
+    packet counts here); each other field is written by the node that decides it before any
+    node reads it: ``esp_off`` by ``ipsec-classify``, ``op`` by the ESP nodes or the ports,
+    ``tx_port`` by the ESP nodes or ``route``, ``reason``/``node`` by ``drop_to``."""
 
     __slots__ = ("data", "port", "family", "sa", "op", "esp_off", "tx_port", "reason", "node")
+
+    op: Any
+    esp_off: int
+    tx_port: int
+    reason: DropReason
+    node: str
 
     def __init__(self, data: bytes, port: int) -> None:
         self.data = data
         self.port = port
         self.family: Family = _V4
         self.sa: SaCtx | None = None
-        self.op: Any = None
-        self.esp_off = 0
-        self.tx_port = -1
-        self.reason: DropReason | None = None
-        self.node = ""
 
 
 class SaCtx:

@@ -1,7 +1,11 @@
 """Input nodes: ``ethernet-input`` and ``ipsec-classify`` (secgw-reference.md 3.1).
 
 ``ethernet-input``: in: frames as received. Strips Ethernet, trims to the IP length.
-Nexts: ``ipsec-classify``; drops RUNT_FRAME, NON_IP, MALFORMED_IP.
+Nexts: ``ipsec-classify``; drops RUNT_FRAME, NON_IP, MALFORMED_IP. The common case skips a
+hop (VPP's ethernet-input also hands IPv4 straight to its feature arc): an IPv4 packet without
+options that is not ESP, or is ESP with room for SPI and sequence number arriving on an
+unprotected port, goes to ``spd-out``/``spd-in``/``sad-in`` as ``ipsec-classify`` would send
+it; UDP when NAT-T classification is on, and everything else, goes to ``ipsec-classify``.
 
 ``ipsec-classify``: in: L3 packets. Direction comes only from the ingress port's role: an
 unprotected port (``-u``) means inbound, any other port outbound. ESP is IPv4 protocol 50 or
@@ -24,29 +28,45 @@ _V4 = Family.IPV4
 
 class EthernetInput(Node):
     name = "ethernet-input"
-    nexts = ("ipsec-classify", "drop")
+    nexts = ("ipsec-classify", "sad-in", "spd-in", "spd-out", "drop")
     drops = frozenset({DropReason.RUNT_FRAME, DropReason.NON_IP, DropReason.MALFORMED_IP})
+
+    def __init__(self, unprotected_ports: frozenset[int], natt: bool) -> None:
+        super().__init__()
+        self.unprotected = unprotected_ports
+        self.natt = natt
 
     def process(self, bufs: list[Buf], out: dict[str, list[Buf]]) -> None:
         reason_type = DropReason  # a local: cheaper than a global per packet
-        ok = out["ipsec-classify"].append
+        classify = out["ipsec-classify"].append
+        sad, spd_in, spd_out = out["sad-in"].append, out["spd-in"].append, out["spd-out"].append
         drops = out["drop"]
-        strip = strip_ethernet
+        strip, unprotected, natt_udp = strip_ethernet, self.unprotected, 17 if self.natt else -1
         for buf in bufs:
             frame = buf.data
             # fast path for the common case (plain IPv4, no options), same checks as strip_ethernet
             if len(frame) >= 34 and frame[12:15] == b"\x08\x00\x45":
                 end = 14 + ((frame[16] << 8) | frame[17])
                 if 34 <= end <= len(frame):
-                    buf.data = frame[14:end]
-                    ok(buf)  # family stays IPV4 (the Buf default)
+                    buf.data = frame[14:end]  # family stays IPV4 (the Buf default)
+                    proto = frame[23]
+                    if proto == 50:
+                        if end >= 42 and buf.port in unprotected:  # ESP header present, inbound
+                            buf.esp_off = 20
+                            sad(buf)
+                        else:
+                            classify(buf)  # its drops: ESP on a protected port, truncated ESP
+                    elif proto == natt_udp:
+                        classify(buf)
+                    else:
+                        (spd_in if buf.port in unprotected else spd_out)(buf)
                     continue
             res = strip(frame)
             if type(res) is reason_type:
                 drop_to(drops, buf, res, self.name)
             else:
                 buf.data, buf.family = res  # type: ignore[misc]
-                ok(buf)
+                classify(buf)
 
 
 class IpsecClassify(Node):

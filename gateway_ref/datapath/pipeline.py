@@ -2,7 +2,7 @@
 
 Graph (node names stable)::
 
-    [port-rx] -> ethernet-input -> ipsec-classify
+    [port-rx] -> ethernet-input -> ipsec-classify   (common IPv4: ethernet-input -> spd-out | sad-in | spd-in)
     ipsec-classify -> spd-out -> esp-encrypt [-> crypto-lookaside ~> esp-encrypt-post] -> tx | route
     ipsec-classify -> sad-in -> esp-decrypt [-> crypto-lookaside ~> esp-decrypt-post] -> spd-in -> route
     ipsec-classify -> spd-in ;  spd-out -> route ;  route -> tx ;  every node -> drop
@@ -78,7 +78,7 @@ class Datapath:
         spd_in = {f: tables.spd(f, Direction.IN) for f in Family}
         self.tx = Tx(tables, self.counters, options.mtu, options.ports)
         nodes = [
-            EthernetInput(), IpsecClassify(self.unprotected, natt),
+            EthernetInput(self.unprotected, natt), IpsecClassify(self.unprotected, natt),
             SpdOut(spd_out, self.sas_out, self.counters), EspEncrypt(),
             SadIn(tables, self.sas_in), EspDecrypt(),
             EspEncryptPost(), EspDecryptPost(), SpdIn(spd_in, self.counters),
