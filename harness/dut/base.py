@@ -30,9 +30,15 @@ class ReceivedFrame:
     frame: bytes
 
 
+# A frame on a real Ethernet wire carries at least its 14-byte header (the kernel refuses to
+# send less through AF_PACKET); only an in-process DUT can be offered shorter runts.
+WIRE_MIN_FRAME_LEN = 14
+
+
 @runtime_checkable
 class Dut(Protocol):
     name: str
+    min_frame_len: int  # shortest frame ``send`` can offer (1 in process, WIRE_MIN_FRAME_LEN on a wire)
 
     def configure(self, cfg_text: str, options: DutOptions) -> None:
         """(Re)start the device with this cfg; raises ValueError with the DUT's message on a bad cfg."""

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.dut.base import DutOptions, DutUnavailable, ReceivedFrame
+from harness.dut.base import WIRE_MIN_FRAME_LEN, DutOptions, DutUnavailable, ReceivedFrame
 from harness.dut.external_lab import DutCommand, Lab, LabError, load_lab, placeholders, render
 from harness.dut.live_tester import LiveTester, TesterPort
 
@@ -125,6 +125,7 @@ class ExternalDut:
     """``--dut external``: tester interfaces from a lab, DUT started by its command template."""
 
     name = "external"
+    min_frame_len = WIRE_MIN_FRAME_LEN
 
     def __init__(self, lab: Lab | str | os.PathLike[str]) -> None:
         try:

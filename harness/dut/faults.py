@@ -163,6 +163,7 @@ class FaultyDut:
     def __init__(self, inner: Dut, fault: Fault, *, rng_seed: int = 0) -> None:
         self.inner, self.fault = inner, fault
         self.name = f"{inner.name}+{fault.name}"
+        self.min_frame_len = inner.min_frame_len
         self._seed = rng_seed
         self._reset(None)
 

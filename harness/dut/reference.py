@@ -24,6 +24,7 @@ class ReferenceDut:
     """``--dut reference``: gateway_ref in this process."""
 
     name = "reference"
+    min_frame_len = 1
 
     def __init__(self) -> None:
         self._gw: Gateway | None = None

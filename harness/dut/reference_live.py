@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.dut.base import DutOptions, DutUnavailable, ReceivedFrame
+from harness.dut.base import WIRE_MIN_FRAME_LEN, DutOptions, DutUnavailable, ReceivedFrame
 from harness.dut.external import ExternalDut
 from harness.dut.external_lab import DutCommand, Lab, LabPort
 from harness.topo import Rig, RigSpec, rig
@@ -61,6 +61,7 @@ class ReferenceLiveDut:
     """The reference gateway live on veth pairs in namespaces."""
 
     name = "reference-live"
+    min_frame_len = WIRE_MIN_FRAME_LEN
 
     def __init__(self, spec: RigSpec = RigSpec(), *, workers: int = 1, python: str = sys.executable) -> None:
         reason = netns_missing()

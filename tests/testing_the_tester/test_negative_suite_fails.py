@@ -25,6 +25,7 @@ class MiscountingDut:
     def __init__(self, inner: Dut, wrong: str, instead: str) -> None:
         self.inner, self.wrong, self.instead = inner, wrong, instead
         self.name = f"{inner.name}+miscounting"
+        self.min_frame_len = inner.min_frame_len
 
     def configure(self, cfg_text: str, options: DutOptions) -> None:
         self.inner.configure(cfg_text, options)

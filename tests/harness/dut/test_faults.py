@@ -35,6 +35,7 @@ class ScriptedDut:
     """Emits a fixed list of frames on ``collect``; records what it was configured with."""
 
     name = "scripted"
+    min_frame_len = 1
 
     def __init__(self, frames: Sequence[ReceivedFrame]) -> None:
         self.frames = list(frames)
