@@ -52,7 +52,9 @@ def write_owner(run_dir: Path, run_id: str) -> Path:
     ticks = process_start_ticks(pid)
     record = OwnerRecord(run_id=run_id, pid=pid, start_ticks=ticks if ticks is not None else -1)
     path = owner_path(run_dir, run_id)
-    path.write_text(json.dumps(dataclasses.asdict(record)))
+    tmp = path.with_name(f".{path.name}.{pid}")
+    tmp.write_text(json.dumps(dataclasses.asdict(record)))
+    os.replace(tmp, path)  # atomic: a concurrent run never reads a half-written owner as "dead"
     return path
 
 
