@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.dut.base import ReceivedFrame
-from harness.perf.traffic import KeyReader
+from harness.perf.traffic import FrameKey, KeyReader
 from harness.verify.correlate import Correlation, Delivery, Received, correlate
 
 
@@ -34,11 +34,13 @@ def keyed(frames: Sequence[ReceivedFrame], read_key: KeyReader) -> list[Received
     return [Received(f.port, i, f.ts_ns, f.frame, read_key(f.frame)) for i, f in enumerate(frames)]
 
 
-def count(stream_id: int, offered: int, out_port: int, received: Sequence[Received]) -> tuple[Counts, Correlation]:
-    """Counts for ``offered`` packets of ``stream_id`` (seq 0..offered-1) due on ``out_port``."""
+def count(sent: Sequence[FrameKey], out_port: int, received: Sequence[Received]) -> tuple[Counts, Correlation]:
+    """Counts for the packets whose keys are ``sent`` (distinct), all due on ``out_port``."""
     delivery = Delivery(out_port)
-    expected = {(stream_id, seq): delivery for seq in range(offered)}
+    expected = dict.fromkeys(sent, delivery)
+    if len(expected) != len(sent):
+        raise ValueError(f"{len(sent) - len(expected)} sent keys are repeated: signatures must be unique per trial")
     corr = correlate(expected, received)
     t = corr.totals()
     unexpected = len(corr.unexpected) - t.duplicated
-    return Counts(offered, t.delivered, t.duplicated, t.reordered, unexpected), corr
+    return Counts(len(sent), t.delivered, t.duplicated, t.reordered, unexpected), corr

@@ -1,32 +1,82 @@
 """The live ``Measurer`` over a DUT on wires (``reference-live``, ``external``): frames are
-sent paced at the offered load (``harness.io.pacing`` token bucket, bursts of ``burst``),
-then everything the DUT emitted is collected with kernel RX timestamps, so loss here is loss
-at that rate and the RFC 2544 NDR/PDR search (``harness.measure.search``) is meaningful.
+sent paced at the offered load, everything the DUT emitted is collected with kernel RX
+timestamps, and loss is counted by signature, so the RFC 2544 §26.1 NDR/PDR search
+(``harness.measure.search``) over this measurer is meaningful.
 
-The DUT is configured once; successive trials continue the ESP sequence numbers (so an
-anti-replay window never sees old numbers) and each trial's frames are built fresh, at most
-``MAX_TRIAL_FRAMES``. Latency is one-way: kernel RX time (CLOCK_REALTIME) minus the wall
-time the frame's burst was handed to the DUT's send; frames without an RX timestamp give no
-latency sample. DUT CPU time is unknown for a device in another process: ``None``.
+One trial at load L for D seconds:
+
+1. builds ``whole_rounds(min(round(L × D), max_frames), tunnels)`` frames
+   (``harness.perf.traffic``; decrypt frames continue each SA's ESP sequence numbers from the
+   previous trial, so an anti-replay window never sees old numbers; encrypt frames are clear
+   and reused between trials of the same size);
+2. sends them through ``dut.send`` in bursts of ``burst`` frames released by the token bucket
+   of ``harness.io.pacing`` (GCRA at L packets/s, at most ``burst`` back to back); the sender
+   records the wall time (CLOCK_REALTIME) just before it hands each burst over. The send is
+   cut at D + ``SEND_SLACK_S``; frames never sent are not offered;
+3. ``dut.collect()`` returns what the DUT emitted (after its output settled), with kernel RX
+   timestamps (CLOCK_REALTIME, TPACKET_V3) taken on the tester's capture socket;
+4. counts: forwarded = distinct sent signatures seen on the right port, lost = offered -
+   forwarded (integers, so forwarded + lost == offered always);
+5. latency per forwarded frame = its kernel RX timestamp minus the send time of its burst:
+   one-way delay tester-send-call -> tester-capture, i.e. the tester's own syscall and veth
+   hops, the DUT's queueing and processing and its send. A frame late in a burst carries up
+   to the burst's send time on top. Frames without an RX timestamp give no sample.
+
+When the tester cannot release frames as fast as asked (it shares the CPU with the DUT on a
+small box), the trial records the load it actually offered (frames / send time) instead of
+the one asked for, so the search never credits the DUT with a load it was not offered;
+``LiveTrial.tester_limited`` says so. DUT CPU time is unknown for a device in another
+process: ``None``.
 """
 from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from harness.dut.base import Dut
 from harness.io.pacing import Rate, paced_send
+from harness.io.port import SendResult
 from harness.measure.latency import histogram, summarize
 from harness.measure.rates import FrameSize
 from harness.measure.sweep import CryptoDirection
 from harness.measure.trial import TrialResult
-from harness.perf.counting import count, keyed
-from harness.perf.offline import DEFAULT_BURST, MAX_TRIAL_FRAMES, frames_for
-from harness.perf.scenario_ops import dut_options
-from harness.perf.traffic import point_traffic
+from harness.perf.counting import Counts, count, keyed
+from harness.perf.offline import DEFAULT_BURST, MAX_TRIAL_FRAMES, frames_for, whole_rounds
+from harness.perf.scenario_ops import dut_options, protected_tunnels
+from harness.perf.traffic import PointTraffic, point_traffic
 from harness.scenario import Scenario
+from harness.verify.correlate import Correlation
 
 SEND_SLACK_S = 5.0  # a trial's send may run this much past its duration before it is cut
+TESTER_SHORTFALL = 0.02  # achieved load below (1 - this) x asked: the trial is tester-limited
+
+
+@dataclass(frozen=True)
+class LiveTrial:
+    """One live trial: the ``TrialResult`` plus what is behind it."""
+
+    result: TrialResult
+    counts: Counts
+    asked_load_pps: float  # the load the search asked for
+    achieved_load_pps: float  # frames sent / send time
+    send: SendResult
+
+    @property
+    def tester_limited(self) -> bool:
+        return self.achieved_load_pps < (1 - TESTER_SHORTFALL) * self.asked_load_pps
+
+
+def latency_samples(send: SendResult, corr: Correlation, keys: Sequence[tuple[int, int]]) -> list[int]:
+    """Per forwarded frame, kernel RX time minus its burst's send time (ns), in arrival order."""
+    starts = [i for i, _ in send.bursts]
+    index = {key: i for i, key in enumerate(keys)}
+    out = []
+    for key, rx in sorted(corr.matches.items(), key=lambda kv: kv[1].index):
+        if rx.ts_ns:
+            tx = send.bursts[bisect.bisect_right(starts, index[key]) - 1][1]
+            out.append(max(rx.ts_ns - tx, 0))
+    return out
 
 
 class LiveMeasurer:
@@ -34,16 +84,30 @@ class LiveMeasurer:
 
     def __init__(self, dut: Dut, scenario: Scenario, direction: CryptoDirection, frame: FrameSize, *,
                  burst: int = DEFAULT_BURST, max_frames: int = MAX_TRIAL_FRAMES) -> None:
+        if burst < 1 or not 1 <= max_frames <= MAX_TRIAL_FRAMES:
+            raise ValueError(f"need burst >= 1 and 1 <= max_frames <= {MAX_TRIAL_FRAMES}, got {burst}, {max_frames}")
         self.dut, self.scenario, self.direction, self.frame = dut, scenario, direction, frame
         self.burst, self.max_frames = burst, max_frames
+        self.tunnels = len(protected_tunnels(scenario))
+        self.trials: list[LiveTrial] = []
         self._next_seq = 1
+        self._clear: PointTraffic | None = None
         dut.configure(scenario.to_cfg(), dut_options(scenario))
         dut.collect()  # drop anything emitted during start-up
 
-    def measure(self, duration_s: float, offered_load_pps: float) -> TrialResult:
-        n = frames_for(duration_s, offered_load_pps, self.max_frames)
+    def traffic(self, n: int) -> PointTraffic:
+        """Frames of one trial (see the module docstring, step 1)."""
+        if self.direction is CryptoDirection.ENCRYPT:
+            if self._clear is None or len(self._clear.frames) != n:
+                self._clear = point_traffic(self.scenario, self.direction, self.frame, n)
+            return self._clear
         t = point_traffic(self.scenario, self.direction, self.frame, n, seq_start=self._next_seq)
-        self._next_seq += n
+        self._next_seq += t.per_tunnel
+        return t
+
+    def run_trial(self, duration_s: float, offered_load_pps: float) -> LiveTrial:
+        n = whole_rounds(frames_for(duration_s, offered_load_pps, self.max_frames), self.tunnels)
+        t = self.traffic(n)
         dut, port = self.dut, t.in_port
 
         def send_batch(frames: Sequence[bytes], start: int, stop: int) -> int:
@@ -52,17 +116,19 @@ class LiveMeasurer:
 
         sent = paced_send(t.frames, send_batch, rate=Rate(pps=offered_load_pps), burst=self.burst,
                           duration_limit_s=duration_s + SEND_SLACK_S)
-        received = keyed(dut.collect(), t.read_key)
-        counts, corr = count(t.stream_id, sent.frames_sent, t.out_port, received)
-        starts = [i for i, _ in sent.bursts]
-        latency = []
-        for (_, seq), rx in corr.matches.items():
-            if rx.ts_ns:
-                tx = sent.bursts[bisect.bisect_right(starts, seq) - 1][1]
-                latency.append(max(rx.ts_ns - tx, 0))
-        return TrialResult(
-            duration_s=max(sent.elapsed_ns, 1) / 1e9, offered_load_pps=offered_load_pps,
-            offered=sent.frames_sent, forwarded=counts.forwarded, lost=counts.lost,
-            duplicated=counts.duplicated, reordered=counts.reordered, unexpected=counts.unexpected,
+        counts, corr = count(t.keys[:sent.frames_sent], t.out_port, keyed(dut.collect(), t.read_key))
+        latency = latency_samples(sent, corr, t.keys)
+        send_s = max(sent.elapsed_ns, 1) / 1e9
+        achieved = sent.frames_sent / send_s
+        result = TrialResult(
+            duration_s=send_s, offered_load_pps=min(offered_load_pps, achieved), offered=sent.frames_sent,
+            forwarded=counts.forwarded, lost=counts.lost, duplicated=counts.duplicated,
+            reordered=counts.reordered, unexpected=counts.unexpected,
             latency=summarize(latency) if latency else None,
             latency_histogram=histogram(latency) if latency else None)
+        trial = LiveTrial(result, counts, offered_load_pps, achieved, sent)
+        self.trials.append(trial)
+        return trial
+
+    def measure(self, duration_s: float, offered_load_pps: float) -> TrialResult:
+        return self.run_trial(duration_s, offered_load_pps).result

@@ -2,7 +2,8 @@
 ``send`` processes at once): what the DUT does per CPU second, not what a wire would see.
 
 A trial at offered load L for D seconds offers ``min(round(L × D), max_frames)`` frames
-(``MAX_TRIAL_FRAMES`` = 200 000 at most: bounded memory and time), to a freshly configured
+(``MAX_TRIAL_FRAMES`` = 200 000 at most: bounded memory and time), rounded up to a multiple
+of the tunnel count (at least one frame per tunnel), to a freshly configured
 DUT, in bursts of ``burst`` frames: ``send`` then ``collect`` per burst. A synchronous DUT
 cannot be overloaded this way, so the offered load only sets the frame count; what is
 measured honestly is:
@@ -46,6 +47,11 @@ def frames_for(duration_s: float, load_pps: float, max_frames: int) -> int:
     return max(1, min(round(load_pps * duration_s), max_frames))
 
 
+def whole_rounds(n: int, tunnels: int) -> int:
+    """``n`` frames rounded up to a multiple of ``tunnels`` (every tunnel gets the same share)."""
+    return -(-n // tunnels) * tunnels
+
+
 @dataclass(frozen=True)
 class OfflineTrial:
     """One offline trial: the ``TrialResult`` plus the time bookkeeping behind it (ns)."""
@@ -87,10 +93,12 @@ class OfflineMeasurer:
         self._traffic: PointTraffic | None = None
 
     def traffic(self, n: int) -> PointTraffic:
-        """Frames for ``n`` packets, built once for the largest trial so far and reused."""
-        if self._traffic is None or len(self._traffic.frames) < n:
-            self._traffic = point_traffic(self.scenario, self.direction, self.frame, n)
-        return self._traffic
+        """Frames for at least ``n`` packets (``n`` rounded up to a multiple of the tunnel
+        count), built once for the largest trial so far and reused."""
+        t = self._traffic
+        if t is None or len(t.frames) < whole_rounds(n, t.tunnels):
+            t = self._traffic = point_traffic(self.scenario, self.direction, self.frame, n)
+        return t
 
     def _run_bursts(self, t: PointTraffic, n: int) -> tuple[list[ReceivedFrame], list[int], int, int]:
         dut, port, burst, frames = self.dut, t.in_port, self.burst, t.frames
@@ -111,11 +119,11 @@ class OfflineMeasurer:
         return out, stamp, cpu, wall
 
     def run_trial(self, duration_s: float, offered_load_pps: float) -> OfflineTrial:
-        n = frames_for(duration_s, offered_load_pps, self.max_frames)
-        t = self.traffic(n)
+        t = self.traffic(frames_for(duration_s, offered_load_pps, self.max_frames))
+        n = whole_rounds(frames_for(duration_s, offered_load_pps, self.max_frames), t.tunnels)
         self.dut.configure(self.cfg_text, self.options)
         out, stamp, cpu, wall = self._run_bursts(t, n)
-        counts, corr = count(t.stream_id, n, t.out_port, keyed(out, t.read_key))
+        counts, corr = count(t.keys[:n], t.out_port, keyed(out, t.read_key))
         latency = tuple(stamp[r.index] for r in corr.matches.values())
         result = TrialResult(
             duration_s=max(wall, 1) / 1e9, offered_load_pps=offered_load_pps, offered=n,

@@ -41,7 +41,7 @@ def forwarded_in_order(dut: Dut, preset: str, arrival: Sequence[int], burst: int
     frames = [t.frames[s - 1] for s in arrival]
     for i in range(0, len(frames), burst):
         dut.send(t.in_port, frames[i:i + burst])
-    counts, _ = count(t.stream_id, len(t.frames), t.out_port, keyed(dut.collect(), t.read_key))
+    counts, _ = count(t.keys, t.out_port, keyed(dut.collect(), t.read_key))
     return counts.forwarded
 
 

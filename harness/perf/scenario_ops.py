@@ -58,9 +58,14 @@ def esp_layout(sa: SecurityAssociation) -> EspLayout:
     return EspLayout(iv, icv, max(4, align), mode)
 
 
+def protected_tunnels(scenario: Scenario) -> tuple[Tunnel, ...]:
+    """The tunnels a performance point spreads its traffic over: those with both SAs."""
+    tunnels = tuple(t for t in scenario.tunnels if t.outbound is not None and t.inbound is not None)
+    if not tunnels:
+        raise ValueError(f"scenario {scenario.name!r} has no tunnel with both an outbound and an inbound SA")
+    return tunnels
+
+
 def first_tunnel(scenario: Scenario) -> Tunnel:
-    """The tunnel a single-flow performance point uses (both SAs present)."""
-    for t in scenario.tunnels:
-        if t.outbound is not None and t.inbound is not None:
-            return t
-    raise ValueError(f"scenario {scenario.name!r} has no tunnel with both an outbound and an inbound SA")
+    """The first tunnel with both SAs (the one a single-flow point uses)."""
+    return protected_tunnels(scenario)[0]

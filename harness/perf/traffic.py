@@ -1,28 +1,40 @@
-"""The traffic of one performance point: frames for one protected flow of a scenario.
+"""The traffic of one performance point: frames for the protected flows of a scenario.
 
-Encrypt direction: clear frames from the first host of the outbound protect rule's source
-prefix to the first host of its destination prefix, sent into the protected port; the DUT
-must emit them as ESP on the unprotected port. Decrypt direction: what the peer sends, the
-same flow reversed and encrypted with the inbound SA (sequence numbers from ``seq_start``),
-into the unprotected port; the DUT must emit clear frames on the protected port.
+Encrypt direction: clear frames from the protected-side host of each outbound protect rule to
+its remote-side host, sent into the protected port; the DUT must emit them as ESP on the
+unprotected port. Decrypt direction: what the peer sends, the same flows reversed and
+encrypted with each tunnel's inbound SA (sequence numbers from ``seq_start``), into the
+unprotected port; the DUT must emit clear frames on the protected port.
+
+With one tunnel there is one stream (``STREAM_ID``). With N tunnels (a scenario from
+``harness.scenario.scale``: single-host protect rules on consecutive addresses) the frame
+count is rounded up to a multiple of N so every tunnel gets the same share, and frames go
+round-robin over the tunnels (frame i belongs to tunnel i mod N): encrypt is ONE stream
+whose inner source and destination addresses both ``inc`` over the N hosts (a field
+variation compiled once); decrypt is one stream per tunnel (stream id k + 1, its own SA),
+interleaved, because each tunnel's ESP needs its own key.
 
 Each frame carries the payload signature (``harness.stream.signature``), so ``KeyReader``
 gets (stream id, sequence) back from an emitted frame: directly for clear frames, after
-decryption with the harness's own ESP decoder (RFC 4303 §3.4) for ESP frames.
+decryption with the harness's own ESP decoder (RFC 4303 §3.4; the SA picked by the SPI when
+there are several) for ESP frames.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import ipaddress
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from harness.codec.esp_decode import EspDecoder
 from harness.codec.spec import EspSaSpec
 from harness.measure.rates import FrameSize, Imix
 from harness.measure.sweep import CryptoDirection
-from harness.scenario import Direction, Family, PolicyAction, PortRole, Scenario
+from harness.perf.scenario_ops import protected_tunnels
+from harness.scenario import Direction, Family, PolicyAction, PortRole, Scenario, Tunnel
 from harness.scenario.model import Policy
-from harness.stream import EspStreamSpec, HeaderTemplate, L4Proto, SizeSpec, StreamSpec, build_frames, find_signature
-from harness.perf.scenario_ops import first_tunnel
+from harness.stream import (
+    EspStreamSpec, HeaderTemplate, L4Proto, SizeSpec, StreamSpec, Variation, VarField, VarOp, build_frames,
+    find_signature)
 
 ETH = 14
 STREAM_ID = 1
@@ -34,13 +46,20 @@ KeyReader = Callable[[bytes], FrameKey | None]
 
 @dataclass(frozen=True)
 class PointTraffic:
-    """Frames offered to DUT port ``in_port``; they must leave on ``out_port``."""
+    """Frames offered to DUT port ``in_port``; they must leave on ``out_port``. ``keys[i]`` is
+    the (stream id, seq) signature of ``frames[i]``; each of the ``tunnels`` tunnels carries
+    ``len(frames) // tunnels`` of them."""
 
     in_port: int
     out_port: int
     frames: list[bytes]
-    stream_id: int
+    keys: list[FrameKey]
     read_key: KeyReader
+    tunnels: int = 1
+
+    @property
+    def per_tunnel(self) -> int:
+        return len(self.frames) // self.tunnels
 
 
 def size_spec(frame: FrameSize) -> SizeSpec:
@@ -48,18 +67,24 @@ def size_spec(frame: FrameSize) -> SizeSpec:
     return SizeSpec.imix() if isinstance(frame, Imix) else SizeSpec.fixed(frame)
 
 
-def _protect_policy(scenario: Scenario, direction: Direction, spi: int) -> Policy:
-    for pol in scenario.policies:
-        if pol.action is PolicyAction.PROTECT and pol.direction is direction and pol.spi == spi:
-            return pol
-    raise ValueError(f"scenario {scenario.name!r}: no {direction.value}bound protect rule for SPI {spi}")
+class _Rules:
+    """Protect rules of a scenario by (direction, SPI), indexed once."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.name = scenario.name
+        self.by_spi = {(p.direction, p.spi): p for p in scenario.policies if p.action is PolicyAction.PROTECT}
+
+    def get(self, direction: Direction, spi: int) -> Policy:
+        try:
+            return self.by_spi[(direction, spi)]
+        except KeyError:
+            raise ValueError(f"scenario {self.name!r}: no {direction.value}bound protect rule for SPI {spi}") from None
 
 
-def _host(net: object) -> str:
+def _host(net: ipaddress.IPv4Network | ipaddress.IPv6Network | None) -> str:
     if net is None:
         raise ValueError("performance flows need protect rules with explicit src and dst prefixes")
-    n = net  # an ip_network
-    return str(n.network_address + 1) if n.num_addresses > 1 else str(n.network_address)  # type: ignore[attr-defined]
+    return str(net.network_address + 1) if net.num_addresses > 1 else str(net.network_address)
 
 
 def _port(scenario: Scenario, role: PortRole) -> int:
@@ -88,33 +113,98 @@ def esp_key_reader(spec: EspSaSpec) -> KeyReader:
     return read
 
 
+def esp_keys_reader(specs: Sequence[EspSaSpec]) -> KeyReader:
+    """Reads keys out of ESP frames of any SA of ``specs``, picked by the frame's SPI; one
+    decoder per SA, built the first time its SPI is seen."""
+    if len(specs) == 1:
+        return esp_key_reader(specs[0])
+    by_spi = {s.spi: s for s in specs}
+    readers: dict[int, KeyReader] = {}
+    locate = EspDecoder(specs[0]).locate
+
+    def read(frame: bytes) -> FrameKey | None:
+        l3 = frame[ETH:]
+        off, _, _, problem = locate(l3)
+        if problem is not None or len(l3) < off + 4:
+            return None
+        spi = int.from_bytes(l3[off:off + 4], "big")
+        reader = readers.get(spi)
+        if reader is None:
+            spec = by_spi.get(spi)
+            if spec is None:
+                return None
+            reader = readers[spi] = esp_key_reader(spec)
+        return reader(frame)
+    return read
+
+
+def _proto(sizes: SizeSpec, family: Family) -> L4Proto:
+    return L4Proto.UDP if min(sizes.l3_cycle()) >= UDP_MIN_L3[family] else L4Proto.NONE
+
+
+def _flow(rules: _Rules, tunnel: Tunnel, direction: CryptoDirection) -> Policy:
+    sa = tunnel.outbound if direction is CryptoDirection.ENCRYPT else tunnel.inbound
+    assert sa is not None  # protected_tunnels guarantees both SAs
+    return rules.get(sa.direction, sa.spi)
+
+
+def _tunnel_stream(rules: _Rules, tunnel: Tunnel, direction: CryptoDirection, sizes: SizeSpec, count: int,
+                   port: int, stream_id: int, seq_start: int) -> StreamSpec:
+    pol = _flow(rules, tunnel, direction)
+    esp = None
+    if direction is CryptoDirection.DECRYPT:
+        assert tunnel.inbound is not None
+        esp = EspStreamSpec(tunnel.inbound.spec, seq_start)
+    template = HeaderTemplate(_host(pol.src), _host(pol.dst), _proto(sizes, pol.family))
+    return StreamSpec(stream_id, template, count, sizes, port=port, esp=esp, name=f"perf-{direction.value}")
+
+
+def _spread_variations(rules: _Rules, tunnels: Sequence[Tunnel]) -> tuple[Variation, ...]:
+    """``inc`` on both inner addresses over the tunnels' hosts, which must be consecutive
+    (tunnel k's hosts = tunnel 0's + k, as ``harness.scenario.scale`` lays them out)."""
+    flows = [_flow(rules, t, CryptoDirection.ENCRYPT) for t in tunnels]
+    src0, dst0 = (ipaddress.ip_address(_host(n)) for n in (flows[0].src, flows[0].dst))
+    for k, pol in enumerate(flows):
+        if (ipaddress.ip_address(_host(pol.src)), ipaddress.ip_address(_host(pol.dst))) != (src0 + k, dst0 + k):
+            raise ValueError(f"tunnel {tunnels[k].name!r}: protect rule hosts {pol.src} -> {pol.dst} are not "
+                             f"tunnel 0's + {k}; multi-tunnel points need harness.scenario.scale layouts")
+    n = len(tunnels) - 1
+    return (Variation(VarField.SRC, VarOp.INC, str(src0), str(src0 + n)),
+            Variation(VarField.DST, VarOp.INC, str(dst0), str(dst0 + n)))
+
+
 def point_stream(scenario: Scenario, direction: CryptoDirection, frame: FrameSize, count: int,
                  seq_start: int = 1) -> StreamSpec:
-    """The stream spec of one point (see the module docstring)."""
-    tunnel = first_tunnel(scenario)
-    out_sa, in_sa = tunnel.outbound, tunnel.inbound
-    assert out_sa is not None and in_sa is not None  # first_tunnel guarantees both
+    """The stream spec of a one-tunnel point, or of an encrypt point over all tunnels."""
+    tunnels, rules = protected_tunnels(scenario), _Rules(scenario)
     sizes = size_spec(frame)
-    smallest = min(sizes.l3_cycle())
-    if direction is CryptoDirection.ENCRYPT:
-        pol, esp, port = _protect_policy(scenario, Direction.OUT, out_sa.spi), None, _port(scenario, PortRole.PROTECTED)
-    else:
-        pol = _protect_policy(scenario, Direction.IN, in_sa.spi)
-        esp, port = EspStreamSpec(in_sa.spec, seq_start), _port(scenario, PortRole.UNPROTECTED)
-    proto = L4Proto.UDP if smallest >= UDP_MIN_L3[pol.family] else L4Proto.NONE
-    template = HeaderTemplate(_host(pol.src), _host(pol.dst), proto)
-    return StreamSpec(STREAM_ID, template, count, sizes, port=port, esp=esp,
-                      name=f"perf-{direction.value}")
+    role = PortRole.PROTECTED if direction is CryptoDirection.ENCRYPT else PortRole.UNPROTECTED
+    stream = _tunnel_stream(rules, tunnels[0], direction, sizes, count, _port(scenario, role), STREAM_ID, seq_start)
+    if len(tunnels) == 1:
+        return stream
+    if direction is CryptoDirection.DECRYPT:
+        raise ValueError("a decrypt point over several tunnels is one stream per tunnel: use point_traffic")
+    return StreamSpec(stream.stream_id, stream.template, count, sizes, port=stream.port,
+                      variations=_spread_variations(rules, tunnels), name=stream.name)
 
 
 def point_traffic(scenario: Scenario, direction: CryptoDirection, frame: FrameSize, count: int,
                   seq_start: int = 1) -> PointTraffic:
-    """Frames and key reader of one point; ``count`` frames, ESP sequence from ``seq_start``."""
-    stream = point_stream(scenario, direction, frame, count, seq_start)
-    tunnel = first_tunnel(scenario)
-    assert tunnel.outbound is not None
+    """Frames and key reader of one point: ``count`` frames rounded up to a multiple of the
+    tunnel count, each tunnel's ESP sequence (decrypt) from ``seq_start``."""
+    tunnels = protected_tunnels(scenario)
+    n = len(tunnels)
+    total = -(-count // n) * n
     if direction is CryptoDirection.ENCRYPT:
-        out_port, reader = _port(scenario, PortRole.UNPROTECTED), esp_key_reader(tunnel.outbound.spec)
-    else:
-        out_port, reader = _port(scenario, PortRole.PROTECTED), clear_key
-    return PointTraffic(stream.port, out_port, build_frames(stream, scenario), stream.stream_id, reader)
+        stream = point_stream(scenario, direction, frame, total, seq_start)
+        reader = esp_keys_reader([t.outbound.spec for t in tunnels if t.outbound is not None])
+        return PointTraffic(stream.port, _port(scenario, PortRole.UNPROTECTED), build_frames(stream, scenario),
+                            [(STREAM_ID, i) for i in range(total)], reader, n)
+    per, rules, sizes = total // n, _Rules(scenario), size_spec(frame)
+    port = _port(scenario, PortRole.UNPROTECTED)
+    ids = [STREAM_ID] if n == 1 else [k + 1 for k in range(n)]
+    built = [build_frames(_tunnel_stream(rules, t, direction, sizes, per, port, sid, seq_start), scenario)
+             for t, sid in zip(tunnels, ids)]
+    frames = [built[k][j] for j in range(per) for k in range(n)]
+    keys = [(ids[k], j) for j in range(per) for k in range(n)]
+    return PointTraffic(port, _port(scenario, PortRole.PROTECTED), frames, keys, clear_key, n)
