@@ -25,7 +25,9 @@ from pathlib import Path
 
 from harness.dut.base import Dut, DutUnavailable
 from harness.measure.rates import IMIX_SIMPLE, FrameSize
+from harness.measure.search import SearchParams
 from harness.measure.sweep import CryptoDirection
+from harness.perf.offline import MAX_TRIAL_FRAMES
 from harness.perf.sweep import PerfSweep, Progress, run_live, run_offline
 from harness.plan import BaselinePolicy, DutKind, Plan, PlanError, SuiteSpec, load_plan
 from harness.results.provenance import machine_info, new_run_id, tool_info
@@ -38,6 +40,7 @@ EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 DUT_KIND_NAMES = {DutKind.REFERENCE: "reference-offline", DutKind.REFERENCE_LIVE: "reference-live",
                   DutKind.EXTERNAL: "external"}
 PYTEST_NO_TESTS = 5
+OFFLINE_MAX_FRAMES = 20_000
 
 
 def make_dut(kind: DutKind, lab: Path | None) -> Dut:
@@ -74,8 +77,11 @@ def progress_bar(total: int, what: str) -> Iterator[Progress]:
 def sweep_cfg_sha256(sweep: PerfSweep) -> str:
     """One hash over every cfg the sweep runs (so baselines warn when the cfgs changed)."""
     h = hashlib.sha256()
+    texts: dict[int, bytes] = {}  # cases share scenarios; a 10 000-tunnel cfg is 5 MB
     for _, scenario in sweep.cases():
-        h.update(scenario.to_cfg().encode())
+        if id(scenario) not in texts:
+            texts[id(scenario)] = scenario.to_cfg().encode()
+        h.update(texts[id(scenario)])
     return h.hexdigest()
 
 
@@ -139,6 +145,8 @@ def build_record(plan_name: str, kind: DutKind, sweep: PerfSweep | None, verdict
     if sweep is not None:
         params |= {"trial_duration_s": sweep.trial_duration_s, "max_frames": sweep.max_frames, "burst": sweep.burst,
                    "measure": "offline" if kind is DutKind.REFERENCE else "live"}
+        if sweep.search is not None:
+            params |= {f"search_{k}": v for k, v in vars(sweep.search).items()}
     return new_record(new_run_id(now, tool.commit), tool, dut, machine_info(), params, tuple(metrics),
                       tuple(verdicts), tuple(hists), created_utc=now)
 
@@ -232,14 +240,24 @@ def _csv(kind):  # type: ignore[no-untyped-def]
     return parse
 
 
+def run_search(ns: argparse.Namespace, kind: DutKind) -> SearchParams | None:
+    """The NDR/PDR search of ``run`` for a live DUT (None offline)."""
+    if kind is DutKind.REFERENCE:
+        return None
+    return SearchParams(min_load_pps=ns.min_load, max_load_pps=ns.max_load, trial_duration_s=ns.trial,
+                        pdr_loss_ratio=ns.pdr_loss, precision=ns.precision, max_trials=ns.max_trials,
+                        max_total_time_s=ns.max_search_time)
+
+
 def _run_handler(ns: argparse.Namespace) -> int:
     from reports.cli import report_command  # noqa: PLC0415
     layout, _, algo = ns.scenario.partition("-")
     try:
-        sweep = PerfSweep(layout=layout, algorithms=(algo,), frame_sizes=ns.sizes, placements=ns.placements,
-                          directions=ns.directions, trial_duration_s=ns.duration, offered_load_pps=ns.load,
-                          max_frames=ns.max_frames)
         kind = DutKind(ns.dut)
+        sweep = PerfSweep(layout=layout, algorithms=(algo,), frame_sizes=ns.sizes, placements=ns.placements,
+                          directions=ns.directions, tunnels=ns.tunnels, trial_duration_s=ns.duration,
+                          offered_load_pps=ns.load, search=run_search(ns, kind),
+                          max_frames=ns.max_frames or (OFFLINE_MAX_FRAMES if kind is DutKind.REFERENCE else MAX_TRIAL_FRAMES))
         metrics, hists = run_perf(sweep, kind, ns.lab)
         record = build_record(f"run-{ns.scenario}", kind, sweep, (), metrics, hists)
         save_run(record, ns.results_dir)
@@ -262,7 +280,17 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:  # type: ign
                      help="encrypt,decrypt")
     run.add_argument("--duration", type=float, default=0.2, help="trial duration, s (default 0.2)")
     run.add_argument("--load", type=float, default=50_000, help="offered load, pps (offline: sets the count)")
-    run.add_argument("--max-frames", type=int, default=20_000, help="frames per trial at most (<= 200000)")
+    run.add_argument("--max-frames", type=int, help="frames per trial at most (<= 200000; default 20000 offline, "
+                     "200000 live so a search trial lasts its full duration)")
+    run.add_argument("--tunnels", type=_csv(int), default=(1,), help="tunnel counts, e.g. 1,10,100,1000,10000")
+    live = run.add_argument_group("live DUTs (reference-live, external): RFC 2544 NDR/PDR search")
+    live.add_argument("--min-load", type=float, default=5_000, help="lowest offered load, pps (default 5000)")
+    live.add_argument("--max-load", type=float, default=300_000, help="highest offered load, pps (default 300000)")
+    live.add_argument("--trial", type=float, default=0.5, help="search trial duration, s (default 0.5)")
+    live.add_argument("--max-trials", type=int, default=10, help="search trials per point at most (default 10)")
+    live.add_argument("--max-search-time", type=float, default=60.0, help="search time per point at most, s")
+    live.add_argument("--pdr-loss", type=float, default=0.005, help="PDR loss ratio (default 0.005)")
+    live.add_argument("--precision", type=float, default=0.05, help="relative search precision (default 0.05)")
     run.add_argument("--results-dir", type=Path, default=Path("results/run"))
     run.add_argument("--baseline", help="run id or median:N to compare with")
     run.set_defaults(handler=_run_handler)

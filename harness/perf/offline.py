@@ -62,6 +62,7 @@ class OfflineTrial:
     wall_ns: int  # wall time spent inside the DUT calls
     latency_ns: tuple[int, ...]  # offline processing latency per forwarded packet
     drops: dict[str, int] = field(default_factory=dict)  # DUT drop counters by reason
+    configure_ns: int = 0  # wall time of ``dut.configure`` (parse the cfg, build the tables)
 
     @property
     def cpu_pps(self) -> float:
@@ -121,7 +122,9 @@ class OfflineMeasurer:
     def run_trial(self, duration_s: float, offered_load_pps: float) -> OfflineTrial:
         t = self.traffic(frames_for(duration_s, offered_load_pps, self.max_frames))
         n = whole_rounds(frames_for(duration_s, offered_load_pps, self.max_frames), t.tunnels)
+        c0 = time.perf_counter_ns()
         self.dut.configure(self.cfg_text, self.options)
+        configure_ns = time.perf_counter_ns() - c0
         out, stamp, cpu, wall = self._run_bursts(t, n)
         counts, corr = count(t.keys[:n], t.out_port, keyed(out, t.read_key))
         latency = tuple(stamp[r.index] for r in corr.matches.values())
@@ -131,7 +134,7 @@ class OfflineMeasurer:
             reordered=counts.reordered, unexpected=counts.unexpected,
             latency=summarize(latency) if latency else None,
             latency_histogram=histogram(latency) if latency else None, dut_cpu_time_ns=cpu)
-        trial = OfflineTrial(result, counts, cpu, wall, latency, _drops(self.dut.counters()))
+        trial = OfflineTrial(result, counts, cpu, wall, latency, _drops(self.dut.counters()), configure_ns)
         self.trials.append(trial)
         return trial
 

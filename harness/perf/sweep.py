@@ -1,9 +1,12 @@
-"""A performance sweep over one DUT: frame sizes × algorithms × placements × directions.
+"""A performance sweep over one DUT: frame sizes × algorithms × tunnel counts × placements ×
+directions.
 
 ``PerfSweep`` is the plan's ``[perf]`` table as a frozen record. Each case is a
-``SweepPoint`` plus its scenario: the preset ``<layout>-<algorithm>`` with every SA's type
-switched to the placement (``with_sa_type``), so lookaside and inline see the same traffic and
-SAs. Offline DUTs get one ``OfflineMeasurer`` trial per case (processing rate per CPU second,
+``SweepPoint`` plus its scenario: the preset ``<layout>-<algorithm>`` (one tunnel) or its
+``harness.scenario.scale`` version with N tunnels (N > 1; traffic spread evenly over all of
+them, at least one frame per tunnel per trial), with every SA's type switched to the placement
+(``with_sa_type``), so lookaside and inline see the same traffic and SAs. ``cases()``
+builds each distinct scenario once (a 10 000-tunnel one takes about 2 s to build and check). Offline DUTs get one ``OfflineMeasurer`` trial per case (processing rate per CPU second,
 real drops, offline processing latency); live DUTs get the RFC 2544 NDR/PDR search and
 latency at fractions of the PDR (``harness.measure.sweep.run_point``).
 """
@@ -18,7 +21,7 @@ from harness.measure.rates import FrameSize
 from harness.measure.search import SearchParams
 from harness.measure.sweep import LATENCY_FRACTIONS, CryptoDirection, SweepPoint, run_point
 from harness.perf.live import LiveMeasurer
-from harness.perf.metrics import offline_histograms, offline_metrics
+from harness.perf.metrics import live_metrics, offline_histograms, offline_metrics
 from harness.perf.offline import DEFAULT_BURST, OfflineMeasurer
 from harness.perf.replay import replay_experiment, replay_metrics
 from harness.perf.scenario_ops import esp_layout, first_tunnel, with_sa_type
@@ -26,6 +29,7 @@ from harness.results.convert import point_histograms, point_metrics
 from harness.results.record import HistogramRecord, Metric
 from harness.scenario import SaType, Scenario
 from harness.scenario.presets import build_preset
+from harness.scenario.scale import MAX_TUNNELS, scale_scenario
 
 Progress = Callable[[str], None]  # called once per finished unit of work, with its label
 
@@ -56,27 +60,45 @@ class PerfSweep:
     replay: ReplayPlan | None = None
 
     def __post_init__(self) -> None:
-        if any(n != 1 for n in self.tunnels):
-            raise ValueError(f"tunnels {self.tunnels}: only 1 tunnel per point is implemented")
+        bad = [n for n in self.tunnels if not 1 <= n <= MAX_TUNNELS]
+        if bad:
+            raise ValueError(f"tunnels {bad}: each must be 1..{MAX_TUNNELS}")
         for algo in self.algorithms:
             build_preset(f"{self.layout}-{algo}")  # ValueError naming the bad part
 
-    def cases(self) -> list[tuple[SweepPoint, Scenario]]:
-        """Every point with its scenario, frame size varying slowest."""
-        out = []
+    def _grid(self) -> Iterator[tuple[SweepPoint, str]]:
         for frame, algo, n, sa_type, direction in itertools.product(
                 self.frame_sizes, self.algorithms, self.tunnels, self.placements, self.directions):
-            scenario = with_sa_type(build_preset(f"{self.layout}-{algo}"), sa_type)
-            out_sa = first_tunnel(scenario).outbound
+            preset = f"{self.layout}-{algo}"
+            out_sa = first_tunnel(build_preset(preset)).outbound
             assert out_sa is not None
-            label = out_sa.spec.algorithm_label
-            out.append((SweepPoint(frame, label, esp_layout(out_sa), n, direction, sa_type.value), scenario))
+            yield SweepPoint(frame, out_sa.spec.algorithm_label, esp_layout(out_sa), n, direction, sa_type.value), preset
+
+    def points(self) -> list[SweepPoint]:
+        """Every point, frame size varying slowest (no scenario is built)."""
+        return [point for point, _ in self._grid()]
+
+    def cases(self) -> list[tuple[SweepPoint, Scenario]]:
+        """Every point with its scenario; each distinct scenario is built once."""
+        built: dict[tuple[str, int, str], Scenario] = {}
+        out = []
+        for point, preset in self._grid():
+            key = (preset, point.tunnels, point.sa_type)
+            if key not in built:
+                built[key] = point_scenario(preset, point.tunnels, SaType(point.sa_type))
+            out.append((point, built[key]))
         return out
 
     @property
     def work_units(self) -> int:
         replay = 0 if self.replay is None else len(self.replay.windows) * len(self.replay.depths)
-        return len(self.cases()) + replay
+        return len(self.points()) + replay
+
+
+def point_scenario(preset: str, tunnels: int, sa_type: SaType) -> Scenario:
+    """The preset with ``tunnels`` tunnels (the preset itself for 1) and SA type ``sa_type``."""
+    base = build_preset(preset)
+    return with_sa_type(base if tunnels == 1 else scale_scenario(base, tunnels), sa_type)
 
 
 Result = tuple[list[Metric], list[HistogramRecord]]
@@ -102,7 +124,7 @@ def run_live(sweep: PerfSweep, dut: Dut, progress: Progress = lambda _: None) ->
                                 max_frames=sweep.max_frames)
         result = run_point(point, measurer, sweep.search, LATENCY_FRACTIONS)
         progress(point.test_id)
-        yield point_metrics(result), point_histograms(result)
+        yield point_metrics(result) + live_metrics(result, measurer.trials), point_histograms(result)
     yield from _replay(sweep, dut, progress)
 
 

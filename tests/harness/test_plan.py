@@ -38,7 +38,7 @@ def test_minimal_plan_defaults():
     ('[perf]\nplacements = ["qat"]\n', "perf.placements[0]"),
     ('[perf]\nframe_size = [64]\n', "perf: unknown key(s) ['frame_size']"),
     ('[perf]\ntrial_duration_s = "1s"\n', "perf.trial_duration_s"),
-    ('[perf]\ntunnels = [10]\n', "perf: tunnels"),
+    ('[perf]\ntunnels = [20000]\n', "perf: tunnels [20000]"),
     ('[perf]\nalgorithms = ["aes999gcm"]\n', "perf: preset"),
     ('[perf.search]\nmax_load_pps = 1000\n', "perf.search.min_load_pps"),
     ('[perf.replay]\nwindows = [0]\n', "perf.replay.windows[0]"),
