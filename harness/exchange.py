@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import struct
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from harness.dut.base import Dut, DutOptions, ReceivedFrame
 from harness.scenario.model import Direction, Engine, Neighbour, Port, PortRole
@@ -32,17 +31,18 @@ from harness.stream.builder import build_packets
 from harness.stream.spec import StreamSpec
 from harness.verify.expect import expect
 from harness.verify.expectations import Drop, DropReason
-from harness.verify.ipview import parse_ip
 from harness.verify.profiles import PROFILES, Profile, get_profile
 from harness.verify.report import VerifyResult
 from harness.verify.verdict import verify
+
+if TYPE_CHECKING:
+    from harness.oracles.sampled import OracleReport
 
 MAX_PACKETS = 1_000_000
 DEFAULT_BURST = 32
 DEFAULT_TIMEOUT_S = 120.0
 _SECGW_BY_ENGINE = {Engine.LIBRARY: "secgw-library", Engine.LEGACY: "secgw-legacy"}
 _DROP_NAMES = frozenset(r.value for r in DropReason)
-_ESP = 50
 
 
 class AnnotationMismatch(ValueError):
@@ -74,11 +74,11 @@ class Exchange:
     counters: dict | None  # the DUT's counters for this exchange (drops as a delta), None if it has none
     result: VerifyResult
     truncated: bool = False
-    oracle: tuple[OracleSample, ...] = ()  # filled by ``with_oracle``
+    oracle: OracleReport | None = None  # filled by ``with_oracle`` (its findings are in ``result``)
 
     @property
     def passed(self) -> bool:
-        return self.result.passed and not self.truncated and not any(o.failed for o in self.oracle)
+        return self.result.passed and not self.truncated
 
     @property
     def cfg_sha256(self) -> str:
@@ -100,29 +100,9 @@ class Exchange:
         head = f"DUT {self.dut_name}, scenario {self.scenario.name}, {len(self.sent)} packets sent"
         if self.truncated:
             head += " (TRUNCATED: the send deadline passed before every packet was sent)"
-        lines = [head] + [f"oracle: {o.describe()}" for o in self.oracle if o.failed]
-        return "\n".join(lines) + "\n" + self.result.render()
-
-
-@dataclass(frozen=True)
-class OracleSample:
-    """scapy's opinion of one egress ESP frame: ``status`` is ``pass``, ``fail`` or
-    ``not-checkable`` (``detail`` says why)."""
-
-    port: int
-    frame_index: int
-    spi: int
-    seq: int
-    status: str
-    detail: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return self.status == "fail"
-
-    def describe(self) -> str:
-        text = f"port {self.port} frame #{self.frame_index} SPI {self.spi} seq {self.seq}: scapy {self.status}"
-        return f"{text} ({self.detail})" if self.detail else text
+        if self.oracle is not None:
+            head += "\n" + self.oracle.render()
+        return head + "\n" + self.result.render()
 
 
 def scenario_params(scenario: Scenario) -> dict[str, str | int | bool]:
@@ -266,37 +246,20 @@ def send_packets(dut: Dut, scenario: Scenario, packets: Sequence[Any], *,
     return Exchange(dut.name, scenario, prof, cfg_text, tuple(sent), received, counters, result, truncated)
 
 
-def _esp_frames(ex: Exchange) -> Iterable[tuple[int, int, bytes, int, int]]:
-    """(port, index in port, outer L3, SPI, low seq) of every received ESP frame (not UDP-encapsulated)."""
-    index: dict[int, int] = {}
-    for rx in ex.received:
-        i = index.get(rx.port, 0)
-        index[rx.port] = i + 1
-        l3 = rx.frame[14:]
-        ip = parse_ip(l3)
-        if ip is not None and ip.upper_proto == _ESP and len(l3) >= ip.l4_offset + 8:
-            spi, low = struct.unpack_from("!II", l3, ip.l4_offset)
-            yield rx.port, i, l3, spi, low
+def with_oracle(ex: Exchange, samples_per_sa: int | None = None) -> Exchange:
+    """``ex`` with scapy's and tshark's opinions on ``samples_per_sa`` (default
+    ``DEFAULT_SAMPLES_PER_SA``, 8) egress ESP frames of each outbound SA compared with the harness's (``harness.oracles.sampled``): disagreements
+    (FAIL) and what an oracle could not check (INFO) are added to the verdict as ``X-ORACLE``
+    findings, and ``X-ORACLE`` counts as exercised when a frame was sampled."""
+    from harness.oracles.sampled import (DEFAULT_SAMPLES_PER_SA, REQUIREMENT, oracle_findings,  # noqa: PLC0415
+                                         oracle_report)  # lazily: scapy loads slowly
 
-
-def with_oracle(ex: Exchange, samples_per_sa: int = 4) -> Exchange:
-    """``ex`` with scapy's verdict on the first ``samples_per_sa`` egress ESP frames of each
-    outbound SA (decrypt + authenticate; ESN high bits from the SA's start, RFC 4303 §2.2.1)."""
-    from harness.oracles.scapy_oracle import scapy_decrypt  # noqa: PLC0415 - scapy is slow to import
-
-    out_sas = {sa.spi: sa for sa in ex.scenario.sas if sa.direction is Direction.OUT}
-    taken: dict[int, int] = {}
-    samples = []
-    for port, i, l3, spi, low in _esp_frames(ex):
-        sa = out_sas.get(spi)
-        if sa is None or taken.get(spi, 0) >= samples_per_sa:
-            continue
-        taken[spi] = taken.get(spi, 0) + 1
-        start = max(sa.esn_start, 1)
-        high = (start >> 32) + (low < (start & 0xFFFFFFFF)) if sa.spec.esn else 0
-        verdict = scapy_decrypt(sa.spec, l3, seq_high=high)
-        samples.append(OracleSample(port, i, spi, high << 32 | low, verdict.status.value, verdict.detail))
-    return dataclasses.replace(ex, oracle=tuple(samples))
+    per_sa = DEFAULT_SAMPLES_PER_SA if samples_per_sa is None else samples_per_sa
+    report = oracle_report(ex.scenario.sas, ex.received, ex.result.findings, per_sa)
+    exercised = ex.result.requirements_exercised | ({REQUIREMENT} if report.samples else set())
+    result = dataclasses.replace(ex.result, findings=ex.result.findings + tuple(oracle_findings(report, ex.profile.name)),
+                                 requirements_exercised=frozenset(exercised))
+    return dataclasses.replace(ex, result=result, oracle=report)
 
 
 def build_stream_packets(scenario: Scenario, streams: Sequence[StreamSpec]) -> list[Any]:

@@ -84,13 +84,16 @@ def scapy_decrypt(spec: EspSaSpec, outer_l3: bytes, *, seq_high: int = 0) -> Ora
     if why is not None:
         return OracleVerdict(OracleStatus.NOT_CHECKABLE, why)
     sa = scapy_sa(spec, seq_high=seq_high)
+    packet = _parse(outer_l3)
+    esp = packet.getlayer(ESP)
+    spi, seq = (int(esp.spi), int(esp.seq)) if esp is not None else (None, None)
     try:
-        result = sa.decrypt(_parse(outer_l3))
+        result = sa.decrypt(packet)
     except IPSecIntegrityError as exc:
-        return OracleVerdict(OracleStatus.FAIL, f"integrity: {exc}")
+        return OracleVerdict(OracleStatus.FAIL, f"integrity: {exc}", spi=spi, seq=seq)
     except Exception as exc:  # scapy raises assorted errors on malformed input
-        return OracleVerdict(OracleStatus.FAIL, f"{type(exc).__name__}: {exc}")
-    return OracleVerdict(OracleStatus.PASS, "", bytes(result))
+        return OracleVerdict(OracleStatus.FAIL, f"{type(exc).__name__}: {exc}", spi=spi, seq=seq)
+    return OracleVerdict(OracleStatus.PASS, "", bytes(result), spi, seq)
 
 
 def scapy_encrypt(spec: EspSaSpec, inner_l3: bytes, seq: int, iv: bytes | None = None) -> bytes:

@@ -17,8 +17,11 @@ class OracleStatus(enum.Enum):
 @dataclass(frozen=True)
 class OracleVerdict:
     """``inner`` is the decrypted inner packet (tunnel) or rebuilt packet (transport) when
-    the oracle produced one."""
+    the oracle produced one; ``spi``/``seq`` the ESP header fields as the oracle read them
+    (None when it did not parse them)."""
 
     status: OracleStatus
     detail: str = ""
     inner: bytes = b""
+    spi: int | None = None
+    seq: int | None = None

@@ -122,6 +122,9 @@ _ALL: tuple[Requirement, ...] = (
     _r("X-INTACT", "RFC 4303", "3.3, 3.4", M,
        "the inner packet is carried byte for byte, apart from the profile's TTL and ECN rules"),
     _r("X-UNEXPECTED", "harness", "verify", M, "the DUT emits no packet that was not expected"),
+    _r("X-ORACLE", "harness", "oracles", M,
+       "independent ESP implementations (scapy, tshark) agree with the harness on sampled egress frames: "
+       "ICV verdict, SPI, sequence, next header, inner bytes"),
 )
 
 CATALOGUE: dict[str, Requirement] = {r.id: r for r in _ALL}

@@ -11,6 +11,7 @@ import pytest
 from harness.codec.esp_encode import EspEncoder
 from harness.dut.base import ReceivedFrame
 from harness.dut.reference import ReferenceDut
+from harness.oracles.tshark_oracle import tshark_path
 from harness.exchange import (AnnotationMismatch, CraftedPacket, dut_options, resolve_profile, run_exchange,
                               scenario_for_dut, send_packets, with_oracle)
 from harness.scenario.model import Direction
@@ -195,10 +196,17 @@ def test_lab_macs_replace_scenario_macs() -> None:
     assert scenario_for_dut(sc, SimpleNamespace()) is sc
 
 
-def test_oracle_agrees_on_reference_and_rejects_corruption(ref) -> None:
+def test_oracle_agrees_on_reference_and_on_corruption(ref) -> None:
+    """Both oracles agree with the harness frame by frame: on clean egress (ICV good) and on
+    egress whose ICV the wrapper damaged (ICV bad everywhere: the verifier fails, no X-ORACLE)."""
     sc = build_preset("tun44-aes128cbc-sha256")
-    ex = with_oracle(run_exchange(ref, sc, _streams(sc)))
-    assert [o.status for o in ex.oracle] == ["pass"] * 4 and ex.passed
-    bad = with_oracle(run_exchange(CorruptEgress(ref, 0), sc, _streams(sc)))
-    assert bad.oracle and all(o.failed for o in bad.oracle)
-    assert "scapy fail" in bad.render()
+    ex = with_oracle(run_exchange(ref, sc, _streams(sc)), samples_per_sa=5)
+    checked = {"agree": 5, "disagree": 0, "not-checkable": 0}
+    tshark = checked if tshark_path() else {"agree": 0, "disagree": 0, "not-checkable": 5}
+    assert ex.oracle.coverage() == {"scapy": checked, "tshark": tshark} and ex.passed
+    assert "X-ORACLE" in ex.result.requirements_exercised and "oracles on 5 sampled" in ex.render()
+    bad = with_oracle(run_exchange(CorruptEgress(ref, 0), sc, _streams(sc)), samples_per_sa=5)
+    assert bad.oracle.coverage() == {"scapy": checked, "tshark": tshark}
+    assert all(c.harness.icv.value == c.oracle.icv.value == "fail" for c in bad.oracle.comparisons
+               if c.oracle.icv.value != "not-checkable")
+    assert not bad.passed and "X-ORACLE" not in bad.result.requirements_failed
