@@ -63,3 +63,13 @@ def test_errors_name_file_and_key(text, where):
 def test_missing_file_is_a_plan_error(tmp_path):
     with pytest.raises(PlanError, match="cannot read"):
         load_plan(tmp_path / "nope.toml")
+
+
+def test_scale_and_live_example_plans_load():
+    scale = load_plan(ROOT / "examples" / "scale-plan.toml")
+    assert scale.dut is DutKind.REFERENCE and scale.perf is not None
+    assert scale.perf.tunnels == (1, 10, 100, 1000, 10000)
+    assert [p.tunnels for p in scale.perf.points()] == [1, 1, 10, 10, 100, 100, 1000, 1000, 10000, 10000]
+    live = load_plan(ROOT / "examples" / "live-plan.toml")
+    assert live.dut is DutKind.REFERENCE_LIVE and live.perf is not None and live.perf.search is not None
+    assert live.perf.search.max_trials == 12 and live.perf.max_frames == 200_000
