@@ -3,22 +3,35 @@
 Options: ``--dut`` (``reference`` in process [default], ``reference-live`` in namespaces,
 ``external`` with ``--lab LAB.toml``), ``--profile`` (the book findings are judged by),
 ``--results-dir DIR`` (write a run record at the end: one verdict per test with its scenario
-parameters as fields and its findings, DUT identity and cfg hashes, tool/machine provenance),
-``--oracle`` (also decrypt sampled egress ESP with scapy, an independent implementation).
+parameters as fields, the requirement ids its exchanges exercised and failed
+(``requirements_exercised``/``requirements_failed``, comma-separated), its findings, DUT
+identity and cfg hashes, tool/machine provenance), ``--oracle`` (also ask scapy and tshark
+about ``--oracle-samples`` egress ESP frames per SA of every exchange, default 8: a
+disagreement with the harness is an ``X-ORACLE`` FAIL finding, what an oracle cannot check an
+INFO finding; per-oracle counts are verdict fields and the terminal summary says which oracle
+checked what).
 
 Fixtures: ``dut`` (session: the selected DUT, closed at the end; a DUT that cannot run here
 makes every test using it skip with the reason), ``profile``, ``exchange`` (callable:
 ``exchange(scenario, streams) -> Exchange``, ``exchange.packets(scenario, packets)`` for
 hand-built packets; every exchange is recorded for the run record), ``assert_conformant``.
 
+pytest-xdist (``-n N``): each worker records its tests and hands its verdicts to the controller
+(``workeroutput``), which writes the one run record. With the in-process reference DUT every
+worker has its own DUT. ``reference-live`` and ``external`` DUTs are one device: every test
+using ``dut`` is marked ``xdist_group("dut-<kind>")`` and the run needs ``--dist loadgroup``
+so they all stay on one worker (refused otherwise); record ids drop xdist's ``@group`` suffix.
+
 This module imports only pytest and the standard library at import time (it is loaded by every
 pytest run in an environment where the project is installed); the harness is imported lazily.
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import importlib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +41,7 @@ import pytest
 
 if TYPE_CHECKING:
     from harness.dut.base import Dut
+    from harness.results.record import Verdict
     from harness.exchange import Exchange
     from harness.verify.profiles import Profile
     from harness.verify.report import VerifyResult
@@ -47,7 +61,22 @@ MARKERS = {
     "slow": "long-running test",
 }
 MAX_FINDINGS_PER_TEST = 200
+DEFAULT_ORACLE_SAMPLES = 8  # harness.oracles.sampled.DEFAULT_SAMPLES_PER_SA (not imported: scapy is slow)
+ORACLE_NAMES = ("scapy", "tshark")
+ORACLE_AGREEMENTS = ("agree", "disagree", "not_checkable")
+WORKER_OUTPUT_KEY = "ipsec_harness_verdicts"
+SHARED_DUTS = frozenset({"reference-live", "external"})  # one device: its tests stay on one xdist worker
 _PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,7 +89,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--results-dir", default=None, metavar="DIR",
                     help="write a run record (verdicts, findings, provenance) into DIR at the end")
     group.addoption("--oracle", action="store_true", default=False,
-                    help="also decrypt sampled egress ESP with scapy as an independent oracle")
+                    help="also check sampled egress ESP with scapy and tshark as independent oracles")
+    group.addoption("--oracle-samples", type=_positive_int, default=DEFAULT_ORACLE_SAMPLES, metavar="N",
+                    help=f"egress ESP frames per SA and exchange the oracles check (default {DEFAULT_ORACLE_SAMPLES})")
 
 
 @dataclass
@@ -93,9 +124,63 @@ def _simple_params(item: pytest.Item) -> dict[str, Any]:
             if _PARAM_NAME.match(k) and isinstance(v, (str, int, float, bool))}
 
 
+def _group_suffix(item: pytest.Item) -> str:
+    """The ``@group`` suffix xdist's loadgroup mode gives the id of a test marked ``xdist_group``."""
+    groups = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+    return "@" + "_".join(sorted(groups)) if groups else ""
+
+
+def _plain_nodeid(item: pytest.Item) -> str:
+    """The test id without the ``@group`` suffix."""
+    suffix = _group_suffix(item)
+    return item.nodeid.removesuffix(suffix) if suffix else item.nodeid
+
+
+def _ensure_group_suffixes(items: list[pytest.Item]) -> None:
+    """Give grouped tests their ``@group`` id suffix where xdist could not: xdist 3.8 sets
+    ``item._nodeid``, which pytest 9.2 no longer reads (ids live in ``item._id``), so without
+    this every group would be silently spread over the workers."""
+    for item in items:
+        suffix = _group_suffix(item)
+        if suffix and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = type(item._id).parse(item.nodeid + suffix)
+
+
+def _coverage_params(exchanges: Sequence[Exchange]) -> dict[str, Any]:
+    """Requirement ids exercised and failed (comma-separated; a failed id counts as exercised)
+    and, with oracles, per-oracle counts of sampled frames agreed, disagreed, not checkable."""
+    if not exchanges:
+        return {}
+    failed = frozenset().union(*(ex.result.requirements_failed for ex in exchanges))
+    exercised = failed.union(*(ex.result.requirements_exercised for ex in exchanges))
+    out: dict[str, Any] = {"requirements_exercised": ",".join(sorted(exercised)),
+                           "requirements_failed": ",".join(sorted(failed))}
+    reports = [ex.oracle for ex in exchanges if ex.oracle is not None]
+    if reports:
+        totals: Counter[str] = Counter()
+        for report in reports:
+            for name, counts in report.coverage().items():
+                totals.update({f"oracle_{name}_{k.replace('-', '_')}": n for k, n in counts.items()})
+        out |= {f"oracle_{name}_{k}": totals[f"oracle_{name}_{k}"] for name in ORACLE_NAMES for k in ORACLE_AGREEMENTS}
+    return out
+
+
+def _verdict_to_wire(v: Verdict) -> dict[str, Any]:
+    """A verdict as plain data for xdist's worker-to-controller channel (the record's JSON form)."""
+    return {"test_id": v.test_id, "test": v.test, "outcome": v.outcome.value, "params": dict(v.params),
+            "duration_s": v.duration_s, "message": v.message, "findings": [vars(f) for f in v.findings]}
+
+
+def _verdict_from_wire(raw: dict[str, Any]) -> Verdict:
+    from harness.results.record import FindingRecord, Outcome, Verdict, freeze_params  # noqa: PLC0415
+
+    return Verdict(raw["test_id"], raw["test"], Outcome(raw["outcome"]), freeze_params(raw["params"]),
+                   float(raw["duration_s"]), tuple(FindingRecord(**f) for f in raw["findings"]), raw["message"])
+
+
 class HarnessSession:
     """Per-run state (one object per pytest config, no module globals): the options, the
-    DUT once opened, and a record per test."""
+    DUT once opened, a record per test run here, and the verdicts xdist workers sent."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
@@ -105,8 +190,22 @@ class HarnessSession:
         results = config.getoption("--results-dir")
         self.results_dir = Path(results) if results else None
         self.oracle: bool = config.getoption("--oracle")
+        self.oracle_samples: int = config.getoption("--oracle-samples")
         self.tests: dict[str, TestRecord] = {}
+        self.worker_verdicts: list[Verdict] = []
+        self.worker_cfg_hashes: set[str] = set()
         self.record_path: Path | None = None
+        self.is_worker = hasattr(config, "workerinput")
+        self._check_distribution()
+
+    def _check_distribution(self) -> None:
+        """A shared DUT under xdist needs ``--dist loadgroup`` (its tests on one worker)."""
+        workers = getattr(self.config.option, "numprocesses", None)
+        dist = getattr(self.config.option, "dist", "no")
+        if self.is_worker or not workers or self.dut_name not in SHARED_DUTS or dist == "loadgroup":
+            return
+        raise pytest.UsageError(f"--dut {self.dut_name} is one device: with -n {workers} add --dist loadgroup "
+                                f"so every test using it runs on one worker (got --dist {dist})")
 
     def open_dut(self) -> Dut:
         """Build the selected DUT; ``DutUnavailable`` becomes a skip with its reason."""
@@ -123,16 +222,32 @@ class HarnessSession:
         raise AssertionError("unreachable")  # pytest.skip raises
 
     def test_record(self, item: pytest.Item) -> TestRecord:
-        rec = self.tests.get(item.nodeid)
+        nodeid = _plain_nodeid(item)
+        rec = self.tests.get(nodeid)
         if rec is None:
             rec = TestRecord(getattr(item, "originalname", item.name), _simple_params(item))
-            self.tests[item.nodeid] = rec
+            self.tests[nodeid] = rec
         return rec
 
     def add_exchange(self, item: pytest.Item, ex: Exchange) -> None:
         rec = self.test_record(item)
         rec.exchanges.append(ex)
         _merge_params(rec.params, ex.params())
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Iterator[None]:
+        """Tests of a shared DUT form one xdist group: marked before xdist reads the marks,
+        their ids suffixed after it (see ``_ensure_group_suffixes``)."""
+        shared = self.dut_name in SHARED_DUTS
+        if shared:
+            mark = pytest.mark.xdist_group(f"dut-{self.dut_name}")
+            for item in items:
+                if "dut" in getattr(item, "fixturenames", ()):
+                    item.add_marker(mark)
+        result = yield
+        if shared and self.is_worker and getattr(self.config.option, "loadgroup", False):
+            _ensure_group_suffixes(items)
+        return result
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
@@ -153,7 +268,21 @@ class HarnessSession:
             longrepr = report.longrepr
             rec.message = str(longrepr[2] if isinstance(longrepr, tuple) else longrepr)
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist controller: take the verdicts a worker recorded (none if it crashed)."""
+        payload = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
+        if payload:
+            self.worker_verdicts += [_verdict_from_wire(v) for v in payload["verdicts"]]
+            self.worker_cfg_hashes |= set(payload["cfg_hashes"])
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.is_worker:
+            if self.tests:  # handed to the controller, which writes the one record
+                self.config.workeroutput[WORKER_OUTPUT_KEY] = {  # type: ignore[attr-defined]
+                    "verdicts": [_verdict_to_wire(v) for v in self.local_verdicts()],
+                    "cfg_hashes": sorted(self.local_cfg_hashes())}
+            return
         if self.results_dir is None:
             return
         from harness.results.store import save_run  # noqa: PLC0415 - lazy, see module docstring
@@ -161,32 +290,72 @@ class HarnessSession:
         self.record_path = save_run(self.run_record(), self.results_dir)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.oracle and not self.is_worker:
+            for line in oracle_summary(self.all_verdicts()):
+                terminalreporter.write_line(line)
         if self.record_path is not None:
             terminalreporter.write_line(f"ipsec-harness: run record written to {self.record_path}")
 
-    def run_record(self) -> Any:
-        from harness.results.provenance import machine_info, new_run_id, tool_info  # noqa: PLC0415
-        from harness.results.record import DutInfo, FindingRecord, Outcome, Verdict, new_record  # noqa: PLC0415
+    def local_cfg_hashes(self) -> set[str]:
+        return {ex.cfg_sha256 for rec in self.tests.values() for ex in rec.exchanges}
 
-        tool = tool_info()
+    def local_verdicts(self) -> list[Verdict]:
+        """A verdict per test run in this process, with its coverage fields."""
+        from harness.results.record import FindingRecord, Outcome, Verdict  # noqa: PLC0415
+
         verdicts = []
-        hashes: set[str] = set()
         for nodeid, rec in self.tests.items():
             findings = [FindingRecord.from_finding(f) for ex in rec.exchanges for f in ex.result.findings]
-            hashes |= {ex.cfg_sha256 for ex in rec.exchanges}
-            verdicts.append(Verdict(nodeid, rec.test, Outcome(rec.outcome), _freeze(rec.params), rec.duration_s,
+            params = {**rec.params, **_coverage_params(rec.exchanges)}
+            verdicts.append(Verdict(nodeid, rec.test, Outcome(rec.outcome), _freeze(params), rec.duration_s,
                                     tuple(findings[:MAX_FINDINGS_PER_TEST]), rec.message))
+        return verdicts
+
+    def all_verdicts(self) -> list[Verdict]:
+        """This process's verdicts, then the workers' (by test id)."""
+        return self.local_verdicts() + sorted(self.worker_verdicts, key=lambda v: v.test_id)
+
+    def run_record(self) -> Any:
+        from datetime import datetime, timezone  # noqa: PLC0415
+
+        from harness.results.provenance import machine_info, new_run_id, tool_info  # noqa: PLC0415
+        from harness.results.record import DutInfo, new_record  # noqa: PLC0415
+
+        tool = tool_info()
+        hashes = self.local_cfg_hashes() | self.worker_cfg_hashes
         kind = DUT_KINDS[self.dut_name][2]
         name = "gateway_ref" if self.dut_name.startswith("reference") else f"external:{self.lab}"
         dut = DutInfo(name, kind, tool.version if name == "gateway_ref" else "", _combined_hash(hashes))
-        from datetime import datetime, timezone  # noqa: PLC0415
         params = {"dut": self.dut_name, "profile": self.profile_name, "oracle": self.oracle,
                   "scenarios_cfg_count": len(hashes)}
+        if self.oracle:
+            params["oracle_samples"] = self.oracle_samples
         if self.lab:
             params["lab"] = self.lab
         now = datetime.now(timezone.utc)
-        return new_record(new_run_id(now, tool.commit), tool, dut, machine_info(), params, verdicts=tuple(verdicts),
-                          created_utc=now)
+        return new_record(new_run_id(now, tool.commit), tool, dut, machine_info(), params,
+                          verdicts=tuple(self.all_verdicts()), created_utc=now)
+
+
+def oracle_summary(verdicts: Sequence[Verdict]) -> list[str]:
+    """Which oracle checked what over the run: per oracle the sampled frames it agreed on,
+    disagreed on and could not check, and each reason it could not check with its tests."""
+    totals: Counter[str] = Counter()
+    reasons: dict[tuple[str, str], set[str]] = {}
+    for v in verdicts:
+        params = dict(v.params)
+        totals.update({k: int(params.get(f"oracle_{k}", 0)) for k in
+                       (f"{n}_{a}" for n in ORACLE_NAMES for a in ORACLE_AGREEMENTS)})
+        for f in v.findings:
+            if f.requirement == "X-ORACLE" and f.severity == "INFO":
+                why = f.observed.removeprefix("not checkable: ")
+                reasons.setdefault((f.field.removeprefix("oracle."), why), set()).add(v.test_id)
+    lines = ["ipsec-harness oracles (sampled egress ESP frames): " + "; ".join(
+        f"{n} agreed {totals[f'{n}_agree']}, disagreed {totals[f'{n}_disagree']}, "
+        f"not checkable {totals[f'{n}_not_checkable']}" for n in ORACLE_NAMES)]
+    lines += [f"  {oracle} could not check: {why} ({len(tests)} tests)"
+              for (oracle, why), tests in sorted(reasons.items())]
+    return lines
 
 
 # Test parameters whose names are table columns of the results (``direction`` is a metric's
@@ -226,7 +395,8 @@ def harness_session(config: pytest.Config) -> HarnessSession:
 
 class ExchangeRunner:
     """The ``exchange`` fixture: runs exchanges on the session's DUT under its profile and
-    records them for the run record (and, with ``--oracle``, checks samples with scapy)."""
+    records them for the run record (and, with ``--oracle``, has samples checked by scapy and
+    tshark)."""
 
     def __init__(self, dut: Dut, profile: Profile, item: pytest.Item, session: HarnessSession) -> None:
         self.dut, self.profile, self._item, self._session = dut, profile, item, session
@@ -236,7 +406,7 @@ class ExchangeRunner:
         if self._session.oracle:
             from harness.exchange import with_oracle  # noqa: PLC0415
 
-            ex = with_oracle(ex)
+            ex = with_oracle(ex, self._session.oracle_samples)
         self.history.append(ex)
         self._session.add_exchange(self._item, ex)
         return ex
@@ -265,9 +435,9 @@ def check_conformant(result: Exchange | VerifyResult) -> None:
     if (ex.passed if ex is not None else verdict.passed):
         return
     lines = [f"not conformant: requirements failed {sorted(verdict.requirements_failed) or '(none)'}"]
-    oracle = [o for o in getattr(ex, "oracle", ()) if o.failed]
-    if oracle:
-        lines.append("oracle disagreements: " + "; ".join(o.describe() for o in oracle))
+    report = getattr(ex, "oracle", None)
+    if report is not None and report.disagreements:
+        lines.append("oracle disagreements: " + "; ".join(c.describe() for c in report.disagreements))
     lines.append(ex.render() if ex is not None else verdict.render())
     pytest.fail("\n".join(lines), pytrace=False)
 
