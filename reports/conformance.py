@@ -1,6 +1,9 @@
 """Conformance verdicts -> the tables a person scans: a coloured matrix (algorithm x layout,
 each cell the worst outcome of the tests that ran that combination, with counts), a per-suite
-summary, the failing tests, and the requirement ids cited by findings with their RFC and level.
+summary, the failing tests, and per requirement id (RFC and level) what the run did with it:
+how many tests exercised it (the verdict fields ``requirements_exercised`` and
+``requirements_failed`` the pytest plugin records from the verifier), how many failed on it,
+and the findings citing it.
 
 A verdict's status refines its outcome: a passed test with WARN findings is ``warn``, a
 skipped test whose message starts with ``xfail:`` (how the pytest plugin records an expected
@@ -166,7 +169,8 @@ def failing_tests(frame: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class RequirementUse:
-    """A requirement id cited by findings: where it comes from and what happened to it."""
+    """A requirement id the run exercised or its findings cited: where it comes from and what
+    happened to it."""
 
     id: str
     source: str
@@ -174,10 +178,12 @@ class RequirementUse:
     level: str
     text: str
     findings: int
-    tests: int
+    tests: int  # tests whose findings cite it
     failed_tests: int  # tests that failed or errored with a FAIL finding citing it
     xfail_tests: int  # expected failures citing it in a FAIL finding
-    only_info: bool  # every finding citing it is INFO
+    only_info: bool  # every finding citing it is INFO (also true with no finding)
+    exercised_tests: int = 0  # tests that exercised it (verifier fields, or a finding citing it)
+    verifier_failed_tests: int = 0  # tests whose verifier failed it (``requirements_failed``)
 
     @property
     def status(self) -> Status:
@@ -188,28 +194,43 @@ class RequirementUse:
         return Status.PASS if self.only_info else Status.WARN
 
 
+def _id_list(params: dict[str, object], name: str) -> set[str]:
+    value = params.get(name, "")
+    return {part for part in str(value).split(",") if part}
+
+
 def requirement_uses(record: RunRecord) -> list[RequirementUse]:
-    """Every requirement id the run's findings cite, failed ones first (unknown ids say so)."""
+    """Every requirement id the run's tests exercised or its findings cite, failed ones first
+    (unknown ids say so). A requirement exercised with no finding has status ``pass``."""
     findings: Counter[str] = Counter()
     info: Counter[str] = Counter()
     tests: dict[str, set[str]] = defaultdict(set)
     failed: dict[str, set[str]] = defaultdict(set)
     xfail: dict[str, set[str]] = defaultdict(set)
+    exercised: dict[str, set[str]] = defaultdict(set)
+    verifier_failed: dict[str, set[str]] = defaultdict(set)
     for v in record.verdicts:
         status = verdict_status(v)
+        params = dict(v.params)
+        for rid in _id_list(params, "requirements_failed"):
+            verifier_failed[rid].add(v.test_id)
+        for rid in _id_list(params, "requirements_exercised") | _id_list(params, "requirements_failed"):
+            exercised[rid].add(v.test_id)
         for f in v.findings:
             findings[f.requirement] += 1
             info[f.requirement] += f.severity == "INFO"
             tests[f.requirement].add(v.test_id)
+            exercised[f.requirement].add(v.test_id)
             if f.severity == "FAIL" and status in (Status.FAIL, Status.ERROR):
                 failed[f.requirement].add(v.test_id)
             if f.severity == "FAIL" and status is Status.XFAIL:
                 xfail[f.requirement].add(v.test_id)
     out = []
-    for rid in findings:
+    for rid in exercised:
         req = CATALOGUE.get(rid)
         out.append(RequirementUse(
             rid, req.source if req else "?", req.section if req else "", req.level.value if req else "?",
             req.text if req else "not in the requirement catalogue", findings[rid], len(tests[rid]),
-            len(failed[rid]), len(xfail[rid]), info[rid] == findings[rid]))
+            len(failed[rid]), len(xfail[rid]), info[rid] == findings[rid], len(exercised[rid]),
+            len(verifier_failed[rid])))
     return sorted(out, key=lambda u: (WORST_FIRST.index(u.status), u.id))
