@@ -23,15 +23,14 @@ using ``dut`` is marked ``xdist_group("dut-<kind>")`` and the run needs ``--dist
 so they all stay on one worker (refused otherwise); record ids drop xdist's ``@group`` suffix.
 
 This module imports only pytest and the standard library at import time (it is loaded by every
-pytest run in an environment where the project is installed); the harness is imported lazily.
+pytest run in an environment where the project is installed); the harness is imported lazily,
+record building included (``harness.pytest_records``).
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +40,8 @@ import pytest
 
 if TYPE_CHECKING:
     from harness.dut.base import Dut
-    from harness.results.record import Verdict
     from harness.exchange import Exchange
+    from harness.results.record import Verdict
     from harness.verify.profiles import Profile
     from harness.verify.report import VerifyResult
 
@@ -62,8 +61,6 @@ MARKERS = {
 }
 MAX_FINDINGS_PER_TEST = 200
 DEFAULT_ORACLE_SAMPLES = 8  # harness.oracles.sampled.DEFAULT_SAMPLES_PER_SA (not imported: scapy is slow)
-ORACLE_NAMES = ("scapy", "tshark")
-ORACLE_AGREEMENTS = ("agree", "disagree", "not_checkable")
 WORKER_OUTPUT_KEY = "ipsec_harness_verdicts"
 SHARED_DUTS = frozenset({"reference-live", "external"})  # one device: its tests stay on one xdist worker
 _PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -144,38 +141,6 @@ def _ensure_group_suffixes(items: list[pytest.Item]) -> None:
         suffix = _group_suffix(item)
         if suffix and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
             item._id = type(item._id).parse(item.nodeid + suffix)
-
-
-def _coverage_params(exchanges: Sequence[Exchange]) -> dict[str, Any]:
-    """Requirement ids exercised and failed (comma-separated; a failed id counts as exercised)
-    and, with oracles, per-oracle counts of sampled frames agreed, disagreed, not checkable."""
-    if not exchanges:
-        return {}
-    failed = frozenset().union(*(ex.result.requirements_failed for ex in exchanges))
-    exercised = failed.union(*(ex.result.requirements_exercised for ex in exchanges))
-    out: dict[str, Any] = {"requirements_exercised": ",".join(sorted(exercised)),
-                           "requirements_failed": ",".join(sorted(failed))}
-    reports = [ex.oracle for ex in exchanges if ex.oracle is not None]
-    if reports:
-        totals: Counter[str] = Counter()
-        for report in reports:
-            for name, counts in report.coverage().items():
-                totals.update({f"oracle_{name}_{k.replace('-', '_')}": n for k, n in counts.items()})
-        out |= {f"oracle_{name}_{k}": totals[f"oracle_{name}_{k}"] for name in ORACLE_NAMES for k in ORACLE_AGREEMENTS}
-    return out
-
-
-def _verdict_to_wire(v: Verdict) -> dict[str, Any]:
-    """A verdict as plain data for xdist's worker-to-controller channel (the record's JSON form)."""
-    return {"test_id": v.test_id, "test": v.test, "outcome": v.outcome.value, "params": dict(v.params),
-            "duration_s": v.duration_s, "message": v.message, "findings": [vars(f) for f in v.findings]}
-
-
-def _verdict_from_wire(raw: dict[str, Any]) -> Verdict:
-    from harness.results.record import FindingRecord, Outcome, Verdict, freeze_params  # noqa: PLC0415
-
-    return Verdict(raw["test_id"], raw["test"], Outcome(raw["outcome"]), freeze_params(raw["params"]),
-                   float(raw["duration_s"]), tuple(FindingRecord(**f) for f in raw["findings"]), raw["message"])
 
 
 class HarnessSession:
@@ -273,14 +238,18 @@ class HarnessSession:
         """xdist controller: take the verdicts a worker recorded (none if it crashed)."""
         payload = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
         if payload:
-            self.worker_verdicts += [_verdict_from_wire(v) for v in payload["verdicts"]]
+            from harness.pytest_records import verdict_from_wire  # noqa: PLC0415 - lazy, see module docstring
+
+            self.worker_verdicts += [verdict_from_wire(v) for v in payload["verdicts"]]
             self.worker_cfg_hashes |= set(payload["cfg_hashes"])
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker:
             if self.tests:  # handed to the controller, which writes the one record
+                from harness.pytest_records import verdict_to_wire  # noqa: PLC0415
+
                 self.config.workeroutput[WORKER_OUTPUT_KEY] = {  # type: ignore[attr-defined]
-                    "verdicts": [_verdict_to_wire(v) for v in self.local_verdicts()],
+                    "verdicts": [verdict_to_wire(v) for v in self.local_verdicts()],
                     "cfg_hashes": sorted(self.local_cfg_hashes())}
             return
         if self.results_dir is None:
@@ -291,6 +260,8 @@ class HarnessSession:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.oracle and not self.is_worker:
+            from harness.pytest_records import oracle_summary  # noqa: PLC0415
+
             for line in oracle_summary(self.all_verdicts()):
                 terminalreporter.write_line(line)
         if self.record_path is not None:
@@ -301,13 +272,14 @@ class HarnessSession:
 
     def local_verdicts(self) -> list[Verdict]:
         """A verdict per test run in this process, with its coverage fields."""
+        from harness.pytest_records import coverage_params, freeze  # noqa: PLC0415
         from harness.results.record import FindingRecord, Outcome, Verdict  # noqa: PLC0415
 
         verdicts = []
         for nodeid, rec in self.tests.items():
             findings = [FindingRecord.from_finding(f) for ex in rec.exchanges for f in ex.result.findings]
-            params = {**rec.params, **_coverage_params(rec.exchanges)}
-            verdicts.append(Verdict(nodeid, rec.test, Outcome(rec.outcome), _freeze(params), rec.duration_s,
+            params = {**rec.params, **coverage_params(rec.exchanges)}
+            verdicts.append(Verdict(nodeid, rec.test, Outcome(rec.outcome), freeze(params), rec.duration_s,
                                     tuple(findings[:MAX_FINDINGS_PER_TEST]), rec.message))
         return verdicts
 
@@ -318,6 +290,7 @@ class HarnessSession:
     def run_record(self) -> Any:
         from datetime import datetime, timezone  # noqa: PLC0415
 
+        from harness.pytest_records import combined_hash  # noqa: PLC0415
         from harness.results.provenance import machine_info, new_run_id, tool_info  # noqa: PLC0415
         from harness.results.record import DutInfo, new_record  # noqa: PLC0415
 
@@ -325,7 +298,7 @@ class HarnessSession:
         hashes = self.local_cfg_hashes() | self.worker_cfg_hashes
         kind = DUT_KINDS[self.dut_name][2]
         name = "gateway_ref" if self.dut_name.startswith("reference") else f"external:{self.lab}"
-        dut = DutInfo(name, kind, tool.version if name == "gateway_ref" else "", _combined_hash(hashes))
+        dut = DutInfo(name, kind, tool.version if name == "gateway_ref" else "", combined_hash(hashes))
         params = {"dut": self.dut_name, "profile": self.profile_name, "oracle": self.oracle,
                   "scenarios_cfg_count": len(hashes)}
         if self.oracle:
@@ -335,47 +308,6 @@ class HarnessSession:
         now = datetime.now(timezone.utc)
         return new_record(new_run_id(now, tool.commit), tool, dut, machine_info(), params,
                           verdicts=tuple(self.all_verdicts()), created_utc=now)
-
-
-def oracle_summary(verdicts: Sequence[Verdict]) -> list[str]:
-    """Which oracle checked what over the run: per oracle the sampled frames it agreed on,
-    disagreed on and could not check, and each reason it could not check with its tests."""
-    totals: Counter[str] = Counter()
-    reasons: dict[tuple[str, str], set[str]] = {}
-    for v in verdicts:
-        params = dict(v.params)
-        totals.update({k: int(params.get(f"oracle_{k}", 0)) for k in
-                       (f"{n}_{a}" for n in ORACLE_NAMES for a in ORACLE_AGREEMENTS)})
-        for f in v.findings:
-            if f.requirement == "X-ORACLE" and f.severity == "INFO":
-                why = f.observed.removeprefix("not checkable: ")
-                reasons.setdefault((f.field.removeprefix("oracle."), why), set()).add(v.test_id)
-    lines = ["ipsec-harness oracles (sampled egress ESP frames): " + "; ".join(
-        f"{n} agreed {totals[f'{n}_agree']}, disagreed {totals[f'{n}_disagree']}, "
-        f"not checkable {totals[f'{n}_not_checkable']}" for n in ORACLE_NAMES)]
-    lines += [f"  {oracle} could not check: {why} ({len(tests)} tests)"
-              for (oracle, why), tests in sorted(reasons.items())]
-    return lines
-
-
-# Test parameters whose names are table columns of the results (``direction`` is a metric's
-# direction there) are recorded under these names instead of being lost.
-_RENAMED_PARAMS = {"direction": "traffic_direction"}
-
-
-def _freeze(params: dict[str, Any]) -> Any:
-    from harness.results.record import RESERVED_COLUMNS, freeze_params  # noqa: PLC0415
-
-    renamed = {_RENAMED_PARAMS.get(k, k): v for k, v in params.items()}
-    return freeze_params({k: v for k, v in renamed.items() if k not in RESERVED_COLUMNS})
-
-
-def _combined_hash(hashes: set[str]) -> str:
-    """The one cfg's sha256, or for several cfgs the sha256 of their sorted hashes (each test's
-    own cfg hash is in its verdict's ``scenario_cfg_sha256``)."""
-    if len(hashes) <= 1:
-        return next(iter(hashes), "")
-    return hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
 
 
 _SESSION = pytest.StashKey[HarnessSession]()

@@ -11,9 +11,9 @@ import pytest
 from harness.codec.esp_encode import EspEncoder
 from harness.dut.base import ReceivedFrame
 from harness.dut.reference import ReferenceDut
-from harness.oracles.tshark_oracle import tshark_path
 from harness.exchange import (AnnotationMismatch, CraftedPacket, dut_options, resolve_profile, run_exchange,
                               scenario_for_dut, send_packets, with_oracle)
+from harness.oracles.tshark_oracle import tshark_path
 from harness.scenario.model import Direction
 from harness.scenario.presets import build_preset
 from harness.stream.builder import build_frames
