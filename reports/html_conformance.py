@@ -51,12 +51,13 @@ def _summary_html(summary: pd.DataFrame) -> str:
 def _requirements_html(record: RunRecord) -> str:
     uses = requirement_uses(record)
     if not uses:
-        return "<p>No finding cites a requirement: nothing deviated.</p>"
+        return "<p>No test recorded which requirements it exercised, and no finding cites one.</p>"
     rows = ([f'<td class="c {u.status.value}">{esc(u.status.value)}</td>', f"<th>{esc(u.id)}</th>",
              f"<td>{esc(u.level)}</td>", f"<td>{esc(u.source)} §{esc(u.section)}</td>", f"<td>{esc(u.text)}</td>",
-             f"<td>{u.tests}</td>", f"<td>{u.failed_tests}</td>", f"<td>{u.findings}</td>"] for u in uses)
-    return rows_table(["status", "id", "level", "source", "requirement", "tests citing", "tests failed",
-                       "findings"], rows)
+             f"<td>{u.exercised_tests}</td>", f"<td>{u.verifier_failed_tests}</td>", f"<td>{u.tests}</td>",
+             f"<td>{u.failed_tests}</td>", f"<td>{u.findings}</td>"] for u in uses)
+    return rows_table(["status", "id", "level", "source", "requirement", "tests exercising", "tests the verifier failed",
+                       "tests citing", "tests failed", "findings"], rows)
 
 
 def conformance_section(record: RunRecord) -> str:
@@ -72,7 +73,7 @@ def conformance_section(record: RunRecord) -> str:
                      + rows_table(["status", "test", "FAIL findings", "why"], rows, "failing"))
     parts += ['<div class="side"><div><h3>Per suite</h3>', _summary_html(suite_summary(frame)),
               "</div><div><h3>Matrix: algorithm × layout</h3>", matrix_html(conformance_matrix(frame)), LEGEND,
-              "</div></div><h3>Requirements cited by findings</h3>", _requirements_html(record), "</section>"]
+              "</div></div><h3>Requirements exercised</h3>", _requirements_html(record), "</section>"]
     return "".join(parts)
 
 
