@@ -1,12 +1,16 @@
 """Live runner: the reference gateway on real interfaces (run it inside the DUT namespace).
 
-One process (``run_live``) polls the RX rings of its receiving ports with a short timeout,
-hands every ready TPACKET_V3 block to ``Gateway.process`` as one burst and transmits the
-result per port with ``send()``. While traffic flowed in the last ``HOT_S`` seconds the poll
-timeout is 1 ms, otherwise ``IDLE_POLL_MS``; an idle tick with lookaside ops in flight
-(``Gateway.pending``) collects their completions (``process(port, [])``), so packets of a
-no-offload SA leave promptly. The enabled ports (secgw ``-p``) are the ports given an
-interface: a packet routed to any other port is dropped and counted as ``no-tx-port``.
+One process (``run_live``) loops over the receiving ports: it takes up to ``burst`` ready
+frames from each port's receiver (TPACKET_V2 ring by default, ``--rx-mode``), hands each
+port's frames to ``Gateway.process`` as one burst and transmits the result per port with one
+sendmmsg per 256 frames. Only when no port had a frame does it wait: first, if
+``busy_poll_us`` is set and traffic flowed in the last ``HOT_S`` seconds, by re-checking the
+rings without a syscall for up to that long (lower latency, a core spent spinning), then in
+one poll() over every RX socket. The poll timeout is 1 ms while traffic flowed in the last
+``HOT_S`` seconds or lookaside ops are in flight (``Gateway.pending``), else ``IDLE_POLL_MS``;
+an empty wake with ops in flight collects their completions (``process(port, [])``), so
+packets of a no-offload SA leave promptly. The enabled ports (secgw ``-p``) are the ports
+given an interface: a packet routed to any other port is dropped and counted as ``no-tx-port``.
 
 Signals: SIGINT/SIGTERM stop the loop (within one poll timeout); the gateway then flushes the
 lookaside engine, transmits what that produced, reads the kernel socket counters, prints a
@@ -30,13 +34,14 @@ from types import FrameType
 from typing import Any, TextIO
 
 from gateway_ref.gateway import Gateway
-from gateway_ref.run.afpacket import PortIo, RingGeometry
+from gateway_ref.run.afpacket import PortIo
+from gateway_ref.run.afpacket_rx import RingGeometry
 
 DEFAULT_MTU = 1500  # secgw's --mtu default
 HOT_S = 0.05
 HOT_POLL_MS = 1
 IDLE_POLL_MS = 50
-MAX_BLOCKS_PER_WAKE = 8
+DEFAULT_BURST = 256
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,8 +61,14 @@ class LiveOptions:
     workers: int = 1
     ring: RingGeometry = RingGeometry()
     max_runtime_s: float = 0.0  # 0: until signalled
+    burst: int = DEFAULT_BURST  # frames taken from one port per loop iteration
+    busy_poll_us: int = 0  # spin this long on the rings before sleeping in poll (while hot)
 
     def __post_init__(self) -> None:
+        if not 1 <= self.burst <= 65536:
+            raise ValueError(f"--burst {self.burst}: allowed 1..65536")
+        if not 0 <= self.busy_poll_us <= 1_000_000:
+            raise ValueError(f"--busy-poll {self.busy_poll_us}: allowed 0..1000000 microseconds")
         if not self.ports:
             raise ValueError("at least one --port PORT=IFACE is needed")
         if self.workers not in (1, 2):
@@ -121,7 +132,8 @@ def snapshot(gw: Gateway, ports: Sequence[PortIo]) -> dict[str, Any]:
     """Gateway counters plus kernel RX socket counters and TX results per port."""
     counters = gw.counters()
     counters["kernel"] = {str(p.port): p.read_kernel_counters().as_dict() for p in ports if p.receives}
-    counters["live"] = {str(p.port): {"tx_frames": p.tx_frames, "tx_errors": p.tx_errors} for p in ports}
+    counters["live"] = {str(p.port): {"tx_frames": p.tx_frames, "tx_errors": p.tx_errors,
+                                     "rx_truncated": p.rx_truncated} for p in ports}
     return counters
 
 
@@ -155,30 +167,53 @@ def _send_out(by_port: dict[int, PortIo], out: Mapping[int, list[bytes]]) -> int
 
 
 class Loop:
-    """The poll loop over a set of ports for one Gateway (one process or one worker)."""
+    """The receive/process/transmit loop over a set of ports for one Gateway (one process or
+    one worker); see the module docstring for when it waits and how."""
 
-    def __init__(self, gw: Gateway, ports: Sequence[PortIo], flag: StopFlag) -> None:
+    def __init__(self, gw: Gateway, ports: Sequence[PortIo], flag: StopFlag, *, burst: int = DEFAULT_BURST,
+                 busy_poll_us: int = 0, clock: Callable[[], int] = time.perf_counter_ns) -> None:
         self.gw = gw
         self.ports = list(ports)
         self.flag = flag
         self.by_port = {p.port: p for p in ports}
         self.rx_ports = [p for p in ports if p.receives]
+        self.burst = burst
+        self.busy_ns = busy_poll_us * 1000
+        self.clock = clock
         self.rx = 0
         self.tx = 0
 
-    def step(self, poller: select.poll, hot: bool) -> bool:
-        """One poll and the work it found; True when frames were received."""
-        poller.poll(HOT_POLL_MS if hot or self.gw.pending else IDLE_POLL_MS)
+    def drain(self) -> bool:
+        """One pass over the receiving ports: process and transmit what each has ready."""
         got = False
-        process, by_port = self.gw.process, self.by_port
+        process, by_port, burst = self.gw.process, self.by_port, self.burst
         for io in self.rx_ports:
-            for burst in io.bursts(MAX_BLOCKS_PER_WAKE):
+            frames = io.receive(burst)
+            if frames:
                 got = True
-                self.rx += len(burst)
-                self.tx += _send_out(by_port, process(io.port, burst))
-        if not got and self.gw.pending and self.rx_ports:  # collect lookaside completions
-            self.tx += _send_out(by_port, process(self.rx_ports[0].port, []))
+                self.rx += len(frames)
+                self.tx += _send_out(by_port, process(io.port, frames))
         return got
+
+    def _spin(self) -> bool:
+        """Re-check the receivers for up to ``busy_ns``; True once one had frames."""
+        until = self.clock() + self.busy_ns
+        while self.clock() < until:
+            if self.drain():
+                return True
+        return False
+
+    def step(self, poller: select.poll, hot: bool) -> bool:
+        """Work that is ready, else wait (spin, then poll) and do what the wait found; True
+        when frames were received."""
+        if self.drain() or (hot and self.busy_ns and self._spin()):
+            return True
+        poller.poll(HOT_POLL_MS if hot or self.gw.pending else IDLE_POLL_MS)
+        if self.drain():
+            return True
+        if self.gw.pending and self.rx_ports:  # collect lookaside completions
+            self.tx += _send_out(self.by_port, self.gw.process(self.rx_ports[0].port, []))
+        return False
 
     def run(self, on_tick: Callable[[], None], deadline: float) -> None:
         poller = select.poll()
@@ -190,7 +225,7 @@ class Loop:
             if deadline and now >= deadline:
                 break
             if self.step(poller, now < hot_until):
-                hot_until = time.monotonic() + HOT_S
+                hot_until = now + HOT_S
             on_tick()
 
     def finish(self) -> None:
@@ -214,7 +249,7 @@ def serve(options: LiveOptions, rx_ports: set[int], flag: StopFlag, *, tag: str 
     try:
         gw = build_gateway(options, {p.port: p.mac for p in ports})
         with gw:
-            loop = Loop(gw, ports, flag)
+            loop = Loop(gw, ports, flag, burst=options.burst, busy_poll_us=options.busy_poll_us)
             stats = StatsLine(options.stats_interval_s, sys.stdout)
 
             def on_tick() -> None:

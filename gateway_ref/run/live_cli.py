@@ -3,6 +3,7 @@
     gateway-ref live -f CFG --port 0=IFACE --port 1=IFACE [-u MASK] [-w N] [-e]
                      [--engine library|legacy] [--mtu N] [-t SECONDS] [--counters-out FILE]
                      [--workers 1|2] [--ready-file PATH] [--rx-ring-mb N] [--max-runtime S]
+                     [--rx-mode v2|v3|recv] [--rx-retire-ms MS] [--burst N] [--busy-poll US]
 
 Run it where the interfaces are, e.g. ``ip netns exec ipxh-<run>-dut gateway-ref live ...``.
 Bad flags and missing interfaces give one line ``gateway-ref: error: ...`` and exit 2.
@@ -13,9 +14,9 @@ import argparse
 import sys
 
 from gateway_ref.cfg import ConfigError
-from gateway_ref.run.afpacket import RingGeometry
+from gateway_ref.run.afpacket_rx import RingGeometry, RxMode
 from gateway_ref.gateway import GatewayOptionError
-from gateway_ref.run.live import DEFAULT_MTU, LiveOptions, run_live
+from gateway_ref.run.live import DEFAULT_BURST, DEFAULT_MTU, LiveOptions, run_live
 
 EXIT_ERROR = 2
 
@@ -43,6 +44,17 @@ def add_live_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                       help="2: one process per direction (inbound / outbound)")
     live.add_argument("--ready-file", help="written once every socket is bound")
     live.add_argument("--rx-ring-mb", type=int, default=32, help="RX ring size per port in MiB (default 32)")
+    live.add_argument("--rx-mode", choices=[m.value for m in RxMode], default=RxMode.V2.value,
+                      help="v2: TPACKET_V2 ring, per-frame hand-over (default, lowest latency); v3: TPACKET_V3 "
+                           "ring, per-block hand-over (a block waits for --rx-retire-ms when not full); "
+                           "recv: one recv() per frame")
+    live.add_argument("--rx-retire-ms", type=int, default=1, metavar="MS",
+                      help="v3 only: retire a partly filled block after MS ms (default 1; rounded up to a jiffy)")
+    live.add_argument("--burst", type=int, default=DEFAULT_BURST,
+                      help=f"frames taken from one port per loop iteration (default {DEFAULT_BURST})")
+    live.add_argument("--busy-poll", type=int, default=0, metavar="US",
+                      help="after traffic, spin on the rings up to US microseconds before sleeping in poll() "
+                           "(lower latency, burns a core while traffic flows; default 0 = off)")
     live.add_argument("--max-runtime", type=float, default=0.0, metavar="SECONDS",
                       help="stop by itself after SECONDS (0 = run until SIGINT/SIGTERM)")
     live.set_defaults(run=main_live)
@@ -76,12 +88,15 @@ def options_from_args(args: argparse.Namespace) -> LiveOptions:
         ports[port] = iface
     if args.rx_ring_mb < 1:
         raise LiveUsageError(f"--rx-ring-mb {args.rx_ring_mb}: must be >= 1")
+    if args.rx_retire_ms < 1:
+        raise LiveUsageError(f"--rx-retire-ms {args.rx_retire_ms}: must be >= 1")
     try:
         return LiveOptions(
             cfg_path=args.cfg, ports=ports, unprotected_ports=_portmask(args.portmask),
             replay_window=args.window, esn=args.esn, engine=args.engine, mtu=args.mtu, stats_interval_s=args.stats,
             counters_out=args.counters_out, ready_file=args.ready_file, workers=args.workers,
-            ring=RingGeometry.for_megabytes(args.rx_ring_mb), max_runtime_s=args.max_runtime)
+            ring=RingGeometry.for_megabytes(args.rx_ring_mb, args.rx_retire_ms, RxMode(args.rx_mode)),
+            max_runtime_s=args.max_runtime, burst=args.burst, busy_poll_us=args.busy_poll)
     except ValueError as exc:
         raise LiveUsageError(str(exc)) from None
 
