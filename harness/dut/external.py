@@ -27,6 +27,8 @@ from typing import Any
 from harness.dut.base import WIRE_MIN_FRAME_LEN, DutOptions, DutUnavailable, ReceivedFrame
 from harness.dut.external_lab import DutCommand, Lab, LabError, load_lab, placeholders, render
 from harness.dut.live_tester import LiveTester, TesterPort
+from harness.io.afpacket import AfPacketPort
+from harness.io.port import SendResult
 
 POLL_S = 0.02
 COUNTERS_WAIT_S = 3.0
@@ -171,6 +173,19 @@ class ExternalDut:
 
     def collect(self) -> list[ReceivedFrame]:
         return self._tester.collect()
+
+    def tester_port(self, dut_port: int) -> AfPacketPort:
+        """The tester's AF_PACKET port wired to DUT port ``dut_port``."""
+        return self._tester.port(dut_port)
+
+    def send_paced(self, port: int, frames: Sequence[bytes], *, rate_pps: float,
+                   duration_limit_s: float) -> SendResult:
+        """One paced sendmmsg loop toward DUT port ``port`` (``LiveTester.send_paced``)."""
+        return self._tester.send_paced(port, frames, rate_pps=rate_pps, duration_limit_s=duration_limit_s)
+
+    def tester_capture_drops(self) -> int:
+        """Frames the tester's capture dropped since the last call (not DUT loss)."""
+        return self._tester.capture_drops()
 
     def counters(self) -> dict | None:
         return self._process.counters() if self._process is not None else None

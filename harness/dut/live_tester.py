@@ -6,6 +6,13 @@ the last send, at most ``max_wait_s``) and returns every frame captured on every
 interface since the last collect, with kernel RX timestamps (CLOCK_REALTIME ns). Captures are
 TPACKET_V3 rings walked by a thread, with PACKET_IGNORE_OUTGOING so our own frames never
 come back as DUT output.
+
+For rate measurement, ``send_paced`` hands a whole trial to the tester port's own paced
+sendmmsg loop (``AfPacketPort.send`` with a rate: one syscall per burst, no per-burst call
+through the DUT adapter), and ``capture_drops`` reports frames the tester's own capture rings
+dropped (PACKET_STATISTICS), so that loss is never blamed on the DUT. The kernel counts are
+only readable when a capture stops, so ``capture_drops`` stops and restarts every capture
+(keeping the frames for the next ``collect``): call it only once the DUT output has settled.
 """
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 from harness.dut.base import ReceivedFrame
 from harness.io.afpacket import AfPacketConfig, AfPacketPort, RxMode
-from harness.io.port import StopReason
+from harness.io.port import Captured, SendResult, StopReason
 
 SETTLE_S = 0.15
 MAX_WAIT_S = 5.0
@@ -50,17 +57,43 @@ class LiveTester:
             self.close()
             raise
         self._last_send = time.monotonic()
+        self._held: dict[int, list[Captured]] = {}  # frames taken by capture_drops, for collect
+        self._drops_seen = {port: 0 for port in self._ports}
 
     @property
     def ports(self) -> Mapping[int, AfPacketPort]:
         return self._ports
 
-    def send(self, port: int, frames: Sequence[bytes]) -> None:
-        """Transmit ``frames`` on the tester interface facing DUT port ``port`` (bounded in time)."""
+    def port(self, port: int) -> AfPacketPort:
+        """The tester port facing DUT port ``port`` (ValueError naming the ports there are)."""
         try:
-            tester = self._ports[port]
+            return self._ports[port]
         except KeyError:
             raise ValueError(f"no tester interface for DUT port {port} (have {sorted(self._ports)})") from None
+
+    def send_paced(self, port: int, frames: Sequence[bytes], *, rate_pps: float,
+                   duration_limit_s: float) -> SendResult:
+        """Send ``frames`` toward DUT port ``port`` at ``rate_pps`` in bursts of the port's
+        ``config.burst`` (one paced sendmmsg loop); a short send is reported, not raised."""
+        result = self.port(port).send(frames, rate_pps=rate_pps, duration_limit_s=duration_limit_s)
+        self._last_send = time.monotonic()
+        return result
+
+    def capture_drops(self) -> int:
+        """Frames the tester's capture rings dropped since the last call (all ports); see the
+        module docstring for why the captures restart."""
+        total = 0
+        for port, tester in self._ports.items():
+            self._held.setdefault(port, []).extend(tester.stop_capture())
+            tester.start_capture()
+            drops = tester.kernel_stats().drops
+            total += drops - self._drops_seen[port]
+            self._drops_seen[port] = drops
+        return total
+
+    def send(self, port: int, frames: Sequence[bytes]) -> None:
+        """Transmit ``frames`` on the tester interface facing DUT port ``port`` (bounded in time)."""
+        tester = self.port(port)
         result = tester.send(list(frames), duration_limit_s=SEND_LIMIT_S)
         if result.stop is not StopReason.COMPLETE:
             raise RuntimeError(f"DUT port {port}: sent {result.frames_sent} of {len(frames)} frames "
@@ -69,6 +102,9 @@ class LiveTester:
 
     def _take(self, into: list[ReceivedFrame]) -> int:
         before = len(into)
+        for port, held in self._held.items():
+            into.extend(ReceivedFrame(port, ts, bytes(frame)) for ts, frame in held)
+        self._held = {}
         for port, tester in self._ports.items():
             into.extend(ReceivedFrame(port, ts, bytes(frame)) for ts, frame in tester.take_captured())
         return len(into) - before

@@ -24,6 +24,8 @@ from pathlib import Path
 from harness.dut.base import WIRE_MIN_FRAME_LEN, DutOptions, DutUnavailable, ReceivedFrame
 from harness.dut.external import ExternalDut
 from harness.dut.external_lab import DutCommand, Lab, LabPort
+from harness.io.afpacket import AfPacketPort
+from harness.io.port import SendResult
 from harness.topo import Rig, RigSpec, rig
 from harness.topo.require import netns_missing
 
@@ -63,11 +65,14 @@ class ReferenceLiveDut:
     name = "reference-live"
     min_frame_len = WIRE_MIN_FRAME_LEN
 
-    def __init__(self, spec: RigSpec = RigSpec(), *, workers: int = 1, python: str = sys.executable) -> None:
+    def __init__(self, spec: RigSpec = RigSpec(), *, workers: int = 1, python: str = sys.executable,
+                 gateway_args: Sequence[str] = ()) -> None:
+        """``gateway_args`` are added to every ``gateway-ref live`` command line, e.g.
+        ``("--rx-mode", "v3")`` or ``("--busy-poll", "200")``."""
         reason = netns_missing()
         if reason:
             raise DutUnavailable(f"needs root and network namespaces: {reason}")
-        self._workers, self._python = workers, python
+        self._workers, self._python, self._gateway_args = workers, python, tuple(gateway_args)
         self._stack = contextlib.ExitStack()
         self._build(spec)
         atexit.register(self.close)
@@ -77,7 +82,7 @@ class ReferenceLiveDut:
         self.spec = spec
         try:
             self.rig = self._stack.enter_context(rig(spec))
-            command = DutCommand(start=gateway_command(self.rig, self._python, self._workers),
+            command = DutCommand(start=gateway_command(self.rig, self._python, self._workers, self._gateway_args),
                                  ready_file="{ready_file}", ready_timeout_s=30.0,
                                  counters_file="{counters_file}", counters_signal=signal.SIGUSR1)
             self._external = ExternalDut(lab_for_rig(self.rig, command))
@@ -109,6 +114,17 @@ class ReferenceLiveDut:
 
     def collect(self) -> list[ReceivedFrame]:
         return self._external.collect()
+
+    def tester_port(self, dut_port: int) -> AfPacketPort:
+        """The tester's AF_PACKET port wired to DUT port ``dut_port``."""
+        return self._external.tester_port(dut_port)
+
+    def send_paced(self, port: int, frames: Sequence[bytes], *, rate_pps: float,
+                   duration_limit_s: float) -> SendResult:
+        return self._external.send_paced(port, frames, rate_pps=rate_pps, duration_limit_s=duration_limit_s)
+
+    def tester_capture_drops(self) -> int:
+        return self._external.tester_capture_drops()
 
     def counters(self) -> dict | None:
         return self._external.counters()

@@ -9,14 +9,19 @@ One trial at load L for D seconds:
    (``harness.perf.traffic``; decrypt frames continue each SA's ESP sequence numbers from the
    previous trial, so an anti-replay window never sees old numbers; encrypt frames are clear
    and reused between trials of the same size);
-2. sends them through ``dut.send`` in bursts of ``burst`` frames released by the token bucket
-   of ``harness.io.pacing`` (GCRA at L packets/s, at most ``burst`` back to back); the sender
-   records the wall time (CLOCK_REALTIME) just before it hands each burst over. The send is
-   cut at D + ``SEND_SLACK_S``; frames never sent are not offered;
+2. sends them paced by the token bucket of ``harness.io.pacing`` (GCRA at L packets/s, at
+   most ``burst`` back to back), recording the wall time (CLOCK_REALTIME) just before each
+   burst is handed over. A DUT adapter with a tester port (``PacedDut``: reference-live,
+   external) runs that loop on the port itself, one sendmmsg per burst, when its port's burst
+   equals ``burst``; any other DUT gets one ``dut.send`` call per burst. The send is cut at
+   D + ``SEND_SLACK_S``; frames never sent are not offered;
 3. ``dut.collect()`` returns what the DUT emitted (after its output settled), with kernel RX
    timestamps (CLOCK_REALTIME, TPACKET_V3) taken on the tester's capture socket;
 4. counts: forwarded = distinct sent signatures seen on the right port, lost = offered -
-   forwarded (integers, so forwarded + lost == offered always);
+   forwarded (integers, so forwarded + lost == offered always). ``lost`` is what the tester
+   saw, as RFC 2544 counts it; frames the tester's own capture dropped (kernel
+   PACKET_STATISTICS, ``LiveTrial.tester_capture_drops``) are reported beside it, and
+   ``LiveTrial.dut_lost`` is the loss they do not explain;
 5. latency per forwarded frame = its kernel RX timestamp minus the send time of its burst:
    one-way delay tester-send-call -> tester-capture, i.e. the tester's own syscall and veth
    hops, the DUT's queueing and processing and its send. A frame late in a burst carries up
@@ -33,9 +38,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from harness.dut.base import Dut
 from harness.io.pacing import Rate, paced_send
+from harness.io.afpacket import AfPacketPort
 from harness.io.port import SendResult
 from harness.measure.latency import histogram, summarize
 from harness.measure.rates import FrameSize
@@ -52,6 +59,19 @@ SEND_SLACK_S = 5.0  # a trial's send may run this much past its duration before 
 TESTER_SHORTFALL = 0.02  # achieved load below (1 - this) x asked: the trial is tester-limited
 
 
+@runtime_checkable
+class PacedDut(Protocol):
+    """A live DUT adapter that lends its tester ports (``harness.dut.reference_live``,
+    ``harness.dut.external``)."""
+
+    def tester_port(self, dut_port: int) -> AfPacketPort: ...
+
+    def send_paced(self, port: int, frames: Sequence[bytes], *, rate_pps: float,
+                   duration_limit_s: float) -> SendResult: ...
+
+    def tester_capture_drops(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class LiveTrial:
     """One live trial: the ``TrialResult`` plus what is behind it."""
@@ -61,10 +81,16 @@ class LiveTrial:
     asked_load_pps: float  # the load the search asked for
     achieved_load_pps: float  # frames sent / send time
     send: SendResult
+    tester_capture_drops: int | None = None  # None: the DUT adapter cannot tell
 
     @property
     def tester_limited(self) -> bool:
         return self.achieved_load_pps < (1 - TESTER_SHORTFALL) * self.asked_load_pps
+
+    @property
+    def dut_lost(self) -> int:
+        """Lost frames not explained by drops in the tester's own capture."""
+        return self.counts.lost - min(self.counts.lost, self.tester_capture_drops or 0)
 
 
 def latency_samples(send: SendResult, corr: Correlation, keys: Sequence[tuple[int, int]]) -> list[int]:
@@ -105,18 +131,33 @@ class LiveMeasurer:
         self._next_seq += t.per_tunnel
         return t
 
+    def _paced_port(self, port: int) -> PacedDut | None:
+        """The DUT, when it can pace ``port`` itself in bursts of ``self.burst``."""
+        dut = self.dut
+        if isinstance(dut, PacedDut) and dut.tester_port(port).config.burst == self.burst:
+            return dut
+        return None
+
+    def _send(self, frames: Sequence[bytes], port: int, rate_pps: float, limit_s: float) -> SendResult:
+        paced = self._paced_port(port)
+        if paced is not None:
+            return paced.send_paced(port, frames, rate_pps=rate_pps, duration_limit_s=limit_s)
+        dut = self.dut
+
+        def send_batch(batch: Sequence[bytes], start: int, stop: int) -> int:
+            dut.send(port, batch[start:stop])
+            return stop - start
+
+        return paced_send(frames, send_batch, rate=Rate(pps=rate_pps), burst=self.burst, duration_limit_s=limit_s)
+
     def run_trial(self, duration_s: float, offered_load_pps: float) -> LiveTrial:
         n = whole_rounds(frames_for(duration_s, offered_load_pps, self.max_frames), self.tunnels)
         t = self.traffic(n)
-        dut, port = self.dut, t.in_port
-
-        def send_batch(frames: Sequence[bytes], start: int, stop: int) -> int:
-            dut.send(port, frames[start:stop])
-            return stop - start
-
-        sent = paced_send(t.frames, send_batch, rate=Rate(pps=offered_load_pps), burst=self.burst,
-                          duration_limit_s=duration_s + SEND_SLACK_S)
-        counts, corr = count(t.keys[:sent.frames_sent], t.out_port, keyed(dut.collect(), t.read_key))
+        dut = self.dut
+        sent = self._send(t.frames, t.in_port, offered_load_pps, duration_s + SEND_SLACK_S)
+        received = dut.collect()
+        tester_drops = dut.tester_capture_drops() if isinstance(dut, PacedDut) else None
+        counts, corr = count(t.keys[:sent.frames_sent], t.out_port, keyed(received, t.read_key))
         latency = latency_samples(sent, corr, t.keys)
         send_s = max(sent.elapsed_ns, 1) / 1e9
         achieved = sent.frames_sent / send_s
@@ -126,7 +167,7 @@ class LiveMeasurer:
             reordered=counts.reordered, unexpected=counts.unexpected,
             latency=summarize(latency) if latency else None,
             latency_histogram=histogram(latency) if latency else None)
-        trial = LiveTrial(result, counts, offered_load_pps, achieved, sent)
+        trial = LiveTrial(result, counts, offered_load_pps, achieved, sent, tester_drops)
         self.trials.append(trial)
         return trial
 

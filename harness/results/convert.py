@@ -1,4 +1,10 @@
-"""``harness.measure`` sweep results -> metrics and histograms with units and directions."""
+"""``harness.measure`` sweep results -> metrics and histograms with units and directions.
+
+These are the live (RFC 2544 search) points: their latency is tester send call -> kernel RX
+timestamp on the tester's capture socket, so latency metrics and histograms carry
+``latency_kind=live-kernel-rx`` (offline ones, ``harness.perf.metrics``, carry
+``offline-processing``); loss and CPU metrics do not.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -14,6 +20,7 @@ LOWER = Direction.LOWER_IS_BETTER
 LATENCY_FIELDS = {"min_ns": "latency_min_ns", "mean_ns": "latency_mean_ns", "p50_ns": "latency_p50_ns",
                   "p90_ns": "latency_p90_ns", "p99_ns": "latency_p99_ns", "p999_ns": "latency_p999_ns",
                   "max_ns": "latency_max_ns", "jitter_ns": "latency_jitter_ns"}
+LATENCY_KIND = "live-kernel-rx"
 
 
 def _rate_metrics(label: str, bound: RateBound, result: PointResult) -> list[Metric]:
@@ -33,7 +40,8 @@ def _latency_metrics(lt: LatencyTrial, params: dict[str, ParamValue]) -> list[Me
     at = params | {"load_fraction": lt.fraction}
     out = [Metric.of("loss_ratio", lt.trial.loss_ratio, "ratio", LOWER, **at)]
     if lt.trial.latency is not None:
-        out += [Metric.of(name, getattr(lt.trial.latency, f), "ns", LOWER, **at) for f, name in LATENCY_FIELDS.items()]
+        lat = at | {"latency_kind": LATENCY_KIND}
+        out += [Metric.of(name, getattr(lt.trial.latency, f), "ns", LOWER, **lat) for f, name in LATENCY_FIELDS.items()]
     cpu = lt.trial.cpu_ns_per_packet
     if cpu is not None:
         out.append(Metric.of("cpu_ns_per_packet", cpu, "ns", LOWER, **at))
@@ -55,7 +63,7 @@ def point_histograms(result: PointResult) -> list[HistogramRecord]:
     for lt in result.latency:
         h = lt.trial.latency_histogram
         if h is not None:
-            params = freeze_params(result.point.params() | {"load_fraction": lt.fraction})
+            params = freeze_params(result.point.params() | {"load_fraction": lt.fraction, "latency_kind": LATENCY_KIND})
             out.append(HistogramRecord("latency", h.edges_ns, h.counts, "ns", params))
     return out
 

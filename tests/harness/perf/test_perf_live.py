@@ -50,6 +50,8 @@ def test_search_counts_latency_and_record(live_dut):
         assert r.offered == trial.send.frames_sent > 0
         assert r.forwarded + r.lost == r.offered and r.unexpected == 0
         assert r.offered_load_pps <= trial.asked_load_pps
+        assert trial.tester_capture_drops is not None and 0 <= trial.dut_lost <= r.lost
+        assert trial.send.bursts and trial.send.bursts[-1][0] < r.offered
     at_fraction = [lt.trial for lt in result.latency]
     assert len(at_fraction) == len(LATENCY_FRACTIONS)
     lowest = at_fraction[0]
@@ -63,3 +65,6 @@ def test_search_counts_latency_and_record(live_dut):
     assert {"ndr_pps", "pdr_pps", "latency_p50_ns", "tester_max_pps"} <= names
     assert again.dut.kind == "reference-live" and dict(again.params)["measure"] == "live"
     assert dict(next(m for m in again.metrics if m.name == "ndr_pps").params)["tunnels"] == 1
+    kinds = {m.name: dict(m.params).get("latency_kind") for m in again.metrics}
+    assert kinds["latency_p50_ns"] == "live-kernel-rx" and kinds["ndr_pps"] is None
+    assert all(dict(h.params)["latency_kind"] == "live-kernel-rx" for h in again.histograms)
