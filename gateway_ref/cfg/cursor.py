@@ -18,7 +18,7 @@ class TokenCursor:
         self.keyword = keyword
         self._tokens = tokens
         self._index = 0
-        self._seen: dict[str, SourcePos] = {}
+        self._seen: dict[str, Token] = {}  # positions are computed only when needed
 
     def next(self) -> Token | None:
         """The next token, or None at the end of the rule."""
@@ -42,12 +42,13 @@ class TokenCursor:
         key = token.text if name is None else name
         first = self._seen.get(key)
         if first is not None:
-            raise ConfigError(token.pos, f"item already present: '{key}' was given at {first}")
-        self._seen[key] = token.pos
+            raise ConfigError(token.pos, f"item already present: '{key}' was given at {first.pos}")
+        self._seen[key] = token
 
     def seen(self, name: str) -> SourcePos | None:
         """Where option ``name`` was recorded, if it was."""
-        return self._seen.get(name)
+        first = self._seen.get(name)
+        return None if first is None else first.pos
 
 
 def choose(token: Token, what: str, allowed: Iterable[str]) -> str:

@@ -24,6 +24,7 @@ the unfinished rule); a NUL character is an error (C would silently cut the line
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,13 +45,11 @@ class _Segment:
 
 
 @dataclass(frozen=True)
-class LogicalRule:
-    """One rule after comment removal and continuation joining."""
+class _Lines:
+    """Where the characters of one logical rule came from: offset -> (file, line, column)."""
 
-    text: str
     file: str
     segments: tuple[_Segment, ...]
-    tokens: tuple[Token, ...] = field(default=(), compare=False)
 
     def pos_at(self, offset: int) -> SourcePos:
         """Source position of the character at ``offset`` in the logical text."""
@@ -61,6 +60,19 @@ class LogicalRule:
             seg = candidate
         return SourcePos(self.file, seg.line, offset - seg.start + 1)
 
+
+@dataclass(frozen=True)
+class LogicalRule:
+    """One rule after comment removal and continuation joining."""
+
+    text: str
+    lines: _Lines
+    tokens: tuple[Token, ...]
+
+    def pos_at(self, offset: int) -> SourcePos:
+        """Source position of the character at ``offset`` in the logical text."""
+        return self.lines.pos_at(offset)
+
     @property
     def pos(self) -> SourcePos:
         """Position of the rule keyword."""
@@ -69,16 +81,26 @@ class LogicalRule:
 
 @dataclass(frozen=True)
 class Token:
-    """A whitespace-separated word of a logical rule."""
+    """A whitespace-separated word of a logical rule.
+
+    ``pos`` is computed on first use: most tokens never need one (only rule keywords, SPIs
+    and tokens named in errors or warnings do), and building one per token dominated the
+    load time of large cfgs. A token refers to its rule's ``_Lines``, not to the rule, so
+    rules and tokens form no reference cycle and are freed without the cyclic GC.
+    """
 
     text: str
-    pos: SourcePos
     start: int  # offset in the logical rule text
-    rule: LogicalRule = field(compare=False, repr=False)
+    lines: _Lines = field(compare=False, repr=False)
+
+    @functools.cached_property
+    def pos(self) -> SourcePos:
+        """Source position of the token's first character."""
+        return self.lines.pos_at(self.start)
 
     def pos_at(self, index: int) -> SourcePos:
         """Position of the ``index``-th character of this token (tokens may span lines)."""
-        return self.rule.pos_at(self.start + index)
+        return self.lines.pos_at(self.start + index)
 
 
 def lex(text: str, source: str = "<cfg>") -> Iterator[LogicalRule]:
@@ -160,9 +182,9 @@ def _build_rule(pending: list[tuple[int, str]], source: str) -> LogicalRule | No
     matches = list(_TOKEN_RE.finditer(text))
     if not matches:
         return None
-    rule = LogicalRule(text, source, tuple(segments))
-    tokens = tuple(Token(m.group(), rule.pos_at(m.start()), m.start(), rule) for m in matches)
-    object.__setattr__(rule, "tokens", tokens)
+    lines = _Lines(source, tuple(segments))
+    tokens = tuple(Token(m.group(), m.start(), lines) for m in matches)
+    rule = LogicalRule(text, lines, tokens)
     if len(tokens) - 1 > MAX_TOKENS:
         raise ConfigError(
             tokens[MAX_TOKENS + 1].pos,

@@ -14,6 +14,7 @@ whose low end exceeds its high end is an error (it could never match).
 """
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -63,7 +64,7 @@ def parse_sp(keyword: Token, args: Sequence[Token], warnings: list[ConfigWarning
     if draft.action is None:
         raise ConfigError(keyword.pos, "missing argument: sp needs one of protect SPI, bypass, discard")
     _warn_defaults(keyword, draft, warnings)
-    any_net = to_network(_any(family), 0)
+    any_net = _ANY_NET[family]
     rule = SpRule(
         family=family, direction=direction, action=draft.action, spi=draft.spi,
         priority=draft.priority, src=draft.src or any_net, dst=draft.dst or any_net,
@@ -154,3 +155,6 @@ def _warn_defaults(keyword: Token, draft: _SpDraft, warnings: list[ConfigWarning
 
 def _any(family: Family) -> str:
     return "0.0.0.0" if family is Family.IPV4 else "::"
+
+
+_ANY_NET = {Family.IPV4: ipaddress.IPv4Network("0.0.0.0/0"), Family.IPV6: ipaddress.IPv6Network("::/0")}

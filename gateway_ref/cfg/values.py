@@ -7,6 +7,7 @@ else is a ``ConfigError`` naming the token, instead of secgw's silent 0 or wrap-
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -17,7 +18,9 @@ from gateway_ref.cfg.records import Family, IPAddress, IPNetwork
 MAX_PORTS = 32  # RTE_MAX_ETHPORTS in DPDK's default build
 _DIGITS = re.compile(r"[0-9]+")
 _HEX_BYTE = re.compile(r"[0-9A-Fa-f]{1,2}")
-_V4_CHARS = re.compile(r"[0-9.]+")
+_HEX_BYTES = re.compile(r"[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2})*")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_V4_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 _V6_CHARS = re.compile(r"[0-9A-Fa-f:.]+")
 
 
@@ -39,16 +42,31 @@ def parse_port(token: Token, what: str = "port") -> int:
 def parse_address(token: Token, family: Family, text: str | None = None) -> IPAddress:
     """A plain IPv4 or IPv6 address of ``family`` (inet_pton syntax, no scope id)."""
     text = token.text if text is None else text
-    pattern = _V4_CHARS if family is Family.IPV4 else _V6_CHARS
+    address = _address(text, family is Family.IPV4)
+    if address is None:
+        name = "IPv4" if family is Family.IPV4 else "IPv6"
+        raise ConfigError(token.pos, f"'{text}' is not an {name} address")
+    return address
+
+
+@functools.lru_cache(maxsize=4096)
+def _address(text: str, ipv4: bool) -> IPAddress | None:
+    """The address ``text`` spells, or None. Cached: tunnel endpoints repeat in every SA.
+
+    A dotted quad that ``_V4_QUAD`` accepts is exactly one that ``IPv4Address`` accepts
+    (4 decimal octets 0..255, no leading zeros), and building from the packed bytes skips
+    ``ipaddress``'s slower string parser.
+    """
+    if ipv4:
+        if _V4_QUAD.fullmatch(text):
+            return ipaddress.IPv4Address(bytes(map(int, text.split("."))))
+        return None
+    if not _V6_CHARS.fullmatch(text):
+        return None
     try:
-        if not pattern.fullmatch(text):
-            raise ValueError(text)
-        if family is Family.IPV4:
-            return ipaddress.IPv4Address(text)
         return ipaddress.IPv6Address(text)
     except ValueError:
-        name = "IPv4" if family is Family.IPV4 else "IPv6"
-        raise ConfigError(token.pos, f"'{text}' is not an {name} address") from None
+        return None
 
 
 def split_prefix(token: Token, family: Family) -> tuple[IPAddress, int | None]:
@@ -68,7 +86,9 @@ def split_prefix(token: Token, family: Family) -> tuple[IPAddress, int | None]:
 
 def to_network(address: IPAddress, length: int) -> IPNetwork:
     """The network of ``address`` with host bits cleared (as an ACL or LPM mask does)."""
-    return ipaddress.ip_network(f"{address}/{length}", strict=False)
+    if isinstance(address, ipaddress.IPv4Address):
+        return ipaddress.IPv4Network((int(address), length), strict=False)
+    return ipaddress.IPv6Network((int(address), length), strict=False)
 
 
 def parse_range(token: Token, what: str, maximum: int) -> tuple[int, int]:
@@ -89,7 +109,9 @@ def parse_range(token: Token, what: str, maximum: int) -> tuple[int, int]:
 
 def parse_hex_bytes(token: Token, what: str) -> bytes:
     """``hh:hh:...`` with 1-2 hex digits per byte (case-insensitive)."""
-    out = bytearray()
+    if _HEX_BYTES.fullmatch(token.text):
+        return bytes(int(part, 16) for part in token.text.split(":"))
+    out = bytearray()  # malformed: find the first bad byte to name it
     offset = 0
     for part in token.text.split(":"):
         if not _HEX_BYTE.fullmatch(part):
