@@ -9,13 +9,22 @@ Rows, all in one run on one rig:
     Outbound (encrypt) and inbound (decrypt) separately, one process.
 (c) the same backlog in both directions at once, 1 process vs ``--workers 2``; the ratio of
     their forwarded pps (target >= 1.7: one core per direction).
+(d) latency at a low load per receive mode (``--rx-mode v3`` with 1 ms retire, the old
+    default; ``v2``, the new one; ``v2 --busy-poll 200``): clear frames at ``--latency-rate``
+    pps, each ESP output matched to its input by sequence number; kernel RX stamp of the
+    output minus CLOCK_REALTIME just before its input burst was sent; min / p50 / p99, and
+    the gateway's CPU seconds per wall second. Rows (a)-(c) use the mode ``--rx-mode`` names
+    for (a), v3 for the drains (a backlog of 64-byte frames fits a V3 ring far better: V2
+    spends a 2 KiB slot per frame).
 Every send is bounded in count and time; the rig is removed at exit.
 
     sudo .venv/bin/python benchmarks/bench_live_gateway.py [--frames 200000] [--rate 250000] [--sa-type cpu-crypto]
+        [--rx-mode v2] [--latency-rate 5000] [--latency-frames 5000]
 """
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import os
 import signal
@@ -78,12 +87,12 @@ def esp_frames(r: Rig, n: int) -> list[bytes]:
 class Gateway:
     """``gateway-ref live`` in the rig's DUT namespace."""
 
-    def __init__(self, r: Rig, cfg: Path, workers: int, tmp: Path) -> None:
+    def __init__(self, r: Rig, cfg: Path, workers: int, tmp: Path, rx_args: tuple[str, ...] = ("--rx-mode", "v3")) -> None:
         self.ready = tmp / f"ready-{workers}-{time.monotonic_ns()}"
         self.counters = tmp / f"counters-{workers}-{time.monotonic_ns()}.json"
         argv = [sys.executable, "-m", "gateway_ref.cli", "live", "-f", str(cfg), "--port", f"0={r.by_dut_port(0).dut_iface}",
                 "--port", f"1={r.by_dut_port(1).dut_iface}", "--workers", str(workers), "--rx-ring-mb", "256", "--max-runtime", "300",
-                "--ready-file", str(self.ready), "--counters-out", str(self.counters)]
+                "--ready-file", str(self.ready), "--counters-out", str(self.counters), *rx_args]
         self.proc = subprocess.Popen(netns_argv(r.dut_ns, argv), cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 20
@@ -120,9 +129,9 @@ def _captures(r: Rig) -> dict[int, AfPacketPort]:
     return {p: AfPacketPort(r.by_dut_port(p).tester_iface, netns=r.tester_ns, config=CAPTURE) for p in (0, 1)}
 
 
-def offered(r: Rig, cfg: Path, tmp: Path, frames: list[bytes], rate: float) -> dict:
+def offered(r: Rig, cfg: Path, tmp: Path, frames: list[bytes], rate: float, rx_args: tuple[str, ...]) -> dict:
     """Row (a): fixed offered rate into port 1; forwarded pps and loss at port 0."""
-    gw = Gateway(r, cfg, 1, tmp)
+    gw = Gateway(r, cfg, 1, tmp, rx_args)
     caps = _captures(r)
     try:
         caps[0].start_capture()
@@ -173,11 +182,51 @@ def drain(r: Rig, cfg: Path, tmp: Path, backlog: dict[int, list[bytes]], workers
             "gateway_kernel_drops": sum(k["drops"] for k in counters.get("kernel", {}).values())}
 
 
+def _percentile(values: list[int], q: float) -> int:
+    return sorted(values)[min(len(values) - 1, int(q * len(values)))]
+
+
+def latency(r: Rig, cfg: Path, tmp: Path, frames: list[bytes], rate: float, rx_args: tuple[str, ...]) -> dict:
+    """Row (d): per-frame latency at a low paced load (see the module docstring)."""
+    gw = Gateway(r, cfg, 1, tmp, rx_args)
+    caps = _captures(r)
+    try:
+        caps[0].start_capture()
+        cpu0, t0 = gw.cpu_s(), time.monotonic()
+        res = caps[1].send(frames, rate_pps=rate, duration_limit_s=SEND_LIMIT_S)
+        time.sleep(0.3)
+        cpu, wall = gw.cpu_s() - cpu0, time.monotonic() - t0
+        got = caps[0].stop_capture()
+    finally:
+        for c in caps.values():
+            c.close()
+        gw.stop()
+    starts = [i for i, _ in res.bursts]
+    samples = []
+    for ts, frame in got:
+        index = int.from_bytes(frame[14 + 20 + 4 : 14 + 20 + 8], "big") - 1  # ESP seq after Ether + outer IPv4
+        if 0 <= index < res.frames_sent:
+            samples.append(ts - res.bursts[bisect.bisect_right(starts, index) - 1][1])
+    if not samples:
+        return {"mode": " ".join(rx_args), "samples": 0}
+    return {"mode": " ".join(rx_args), "samples": len(samples), "sent": res.frames_sent,
+            "min_us": min(samples) / 1e3, "p50_us": _percentile(samples, 0.5) / 1e3,
+            "p99_us": _percentile(samples, 0.99) / 1e3, "cpu_per_wall": cpu / wall}
+
+
+LATENCY_MODES = (("--rx-mode", "v3", "--rx-retire-ms", "1"), ("--rx-mode", "v2"),
+                 ("--rx-mode", "v2", "--busy-poll", "200"))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--frames", type=int, default=200_000)
     ap.add_argument("--rate", type=float, default=250_000)
     ap.add_argument("--sa-type", default="no-offload", choices=("no-offload", "cpu-crypto"))
+    ap.add_argument("--rx-mode", default="v2", choices=("v2", "v3", "recv"), help="receive mode for row (a)")
+    ap.add_argument("--latency-rate", type=float, default=5000)
+    ap.add_argument("--latency-frames", type=int, default=5000)
+    ap.add_argument("--only-latency", action="store_true", help="row (d) only")
     args = ap.parse_args()
     if reason := netns_missing():
         print(f"bench_live_gateway: skipped: {reason}")
@@ -188,8 +237,15 @@ def main() -> int:
         cfg.write_text(cfg_text(r, args.sa_type))
         out, inb = clear_frames(r, args.frames), esp_frames(r, args.frames)
         print(f"bench_live_gateway: 64-byte frames, AES-128-GCM tun44, SA type {args.sa_type}, {args.frames} frames")
-        a = offered(r, cfg, tmp, out, args.rate)
-        print(f"(a) offered {a['offered_pps']:,.0f} pps: forwarded {a['forwarded']}/{a['sent']} "
+        for mode in LATENCY_MODES:
+            d = latency(r, cfg, tmp, out[:args.latency_frames], args.latency_rate, mode)
+            print(f"(d) latency at {args.latency_rate:,.0f} pps, {d['mode']}: " + (
+                f"{d['samples']}/{d['sent']} matched, min {d['min_us']:.0f} µs, p50 {d['p50_us']:.0f} µs, "
+                f"p99 {d['p99_us']:.0f} µs, gateway CPU {d['cpu_per_wall']:.2f} s/s" if d["samples"] else "no output"))
+        if args.only_latency:
+            return 0
+        a = offered(r, cfg, tmp, out, args.rate, ("--rx-mode", args.rx_mode))
+        print(f"(a) --rx-mode {args.rx_mode}: offered {a['offered_pps']:,.0f} pps: forwarded {a['forwarded']}/{a['sent']} "
               f"at {a['forwarded_pps']:,.0f} pps, loss {a['loss']}, gateway socket drops {a['gateway_kernel_drops']}")
         for label, backlog in (("outbound (encrypt)", {1: out}), ("inbound (decrypt)", {0: inb})):
             b = drain(r, cfg, tmp, backlog, 1)

@@ -42,6 +42,7 @@ HOT_S = 0.05
 HOT_POLL_MS = 1
 IDLE_POLL_MS = 50
 DEFAULT_BURST = 256
+PENDING_WAIT_S = 50e-6  # select() has µs resolution; poll()'s 1 ms was the old floor for lookaside SAs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +178,7 @@ class Loop:
         self.flag = flag
         self.by_port = {p.port: p for p in ports}
         self.rx_ports = [p for p in ports if p.receives]
+        self.rx_fds = [p.fileno() for p in self.rx_ports]
         self.burst = burst
         self.busy_ns = busy_poll_us * 1000
         self.clock = clock
@@ -208,7 +210,10 @@ class Loop:
         when frames were received."""
         if self.drain() or (hot and self.busy_ns and self._spin()):
             return True
-        poller.poll(HOT_POLL_MS if hot or self.gw.pending else IDLE_POLL_MS)
+        if self.gw.pending:  # lookaside ops in flight: come back for them within PENDING_WAIT_S
+            select.select(self.rx_fds, (), (), PENDING_WAIT_S)
+        else:
+            poller.poll(HOT_POLL_MS if hot else IDLE_POLL_MS)
         if self.drain():
             return True
         if self.gw.pending and self.rx_ports:  # collect lookaside completions
