@@ -25,7 +25,6 @@ stream spreads packets over all tunnels: an ``inc`` variation on both inner addr
 from __future__ import annotations
 
 import dataclasses
-import functools
 import ipaddress
 
 from harness.scenario.model import Direction, Family, Policy, PolicyAction, SecurityAssociation, Tunnel
@@ -40,23 +39,6 @@ INNER_BASES = {  # (protected-side first host, remote-side first host) per inner
     Family.IPV6: (ipaddress.ip_address("2001:2:0:1:4000::"), ipaddress.ip_address("2001:2:0:2:4000::")),
 }
 HostAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-class IndexedScenario(Scenario):
-    """A ``Scenario`` whose SA lookups go through a dict: the same start-up cross checks,
-    in linear time. ``Scenario.sa`` scans every SA per protect rule, which is quadratic in
-    the tunnel count (about 60 s for 3 000 tunnels, far more for 10 000)."""
-
-    @functools.cached_property
-    def _sa_index(self) -> dict[tuple[Direction, int], SecurityAssociation]:
-        return {(sa.direction, sa.spi): sa for tun in self.tunnels for sa in tun.sas}
-
-    @functools.cached_property
-    def sas(self) -> tuple[SecurityAssociation, ...]:  # type: ignore[override]
-        return tuple(sa for tun in self.tunnels for sa in tun.sas)
-
-    def sa(self, direction: Direction, spi: int) -> SecurityAssociation | None:
-        return self._sa_index.get((direction, spi))
 
 
 def host_pair(family: Family, k: int) -> tuple[HostAddress, HostAddress]:
@@ -108,7 +90,7 @@ def scale_scenario(base: Scenario, tunnels: int) -> Scenario:
     fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
     fields |= {"name": f"{base.name}-x{tunnels}", "tunnels": tuple(new_tunnels), "policies": (*protect, *kept),
                "description": f"{base.description}; {tunnels} tunnels on /{family_bits(family)} hosts"}
-    return IndexedScenario(**fields)
+    return Scenario(**fields)
 
 
 def family_bits(family: Family) -> int:

@@ -8,6 +8,7 @@ an inbound SA, and the engine runs every algorithm and SA type used.
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,15 +134,22 @@ class Scenario:
         if self.unprotected_port_mask and not any(sa.direction is Direction.IN for sa in self.sas):
             self._fail("an unprotected port needs at least one inbound SA (secgw refuses -u without 'sa in')")
 
-    @property
+    @functools.cached_property
     def sas(self) -> tuple[SecurityAssociation, ...]:
+        """Every SA, tunnel by tunnel (computed once: the scenario is frozen)."""
         return tuple(sa for tun in self.tunnels for sa in tun.sas)
 
-    def sa(self, direction: Direction, spi: int) -> SecurityAssociation | None:
+    @functools.cached_property
+    def _sa_index(self) -> dict[tuple[Direction, int], SecurityAssociation]:
+        """(direction, SPI) -> the first SA with it, so that cross checks stay linear in the
+        tunnel count (10 000 tunnels and more)."""
+        index: dict[tuple[Direction, int], SecurityAssociation] = {}
         for sa in self.sas:
-            if sa.direction is direction and sa.spi == spi:
-                return sa
-        return None
+            index.setdefault((sa.direction, sa.spi), sa)
+        return index
+
+    def sa(self, direction: Direction, spi: int) -> SecurityAssociation | None:
+        return self._sa_index.get((direction, spi))
 
     def port(self, port_id: int) -> Port:
         for p in self.ports:

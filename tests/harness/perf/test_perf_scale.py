@@ -101,3 +101,13 @@ def test_sweep_over_tunnel_counts(base):
     m = OfflineMeasurer(ReferenceDut(), scale_scenario(base, 100), CryptoDirection.DECRYPT, 64, max_frames=150)
     r = m.measure(0.01, 20_000)
     assert (r.offered, r.forwarded) == (200, 200)
+
+
+def test_scaled_scenario_is_a_plain_scenario_with_every_sa_found_by_spi(base):
+    s = scale_scenario(base, 300)
+    assert type(s) is Scenario
+    for k in (0, 1, 299):
+        out, inn = s.sa(Direction.OUT, 0x10000 + k), s.sa(Direction.IN, 0x20000 + k)
+        assert out is s.tunnels[k].outbound and inn is s.tunnels[k].inbound
+    assert s.sa(Direction.IN, 0x10000) is None and s.sa(Direction.OUT, 0x10000 + 300) is None
+    assert Scenario.from_json(s.to_json()) == s
