@@ -16,17 +16,12 @@ class TokenCursor:
 
     def __init__(self, keyword: Token, tokens: Sequence[Token]) -> None:
         self.keyword = keyword
-        self._tokens = tokens
-        self._index = 0
+        self._tokens = iter(tokens)
         self._seen: dict[str, Token] = {}  # positions are computed only when needed
 
     def next(self) -> Token | None:
         """The next token, or None at the end of the rule."""
-        if self._index >= len(self._tokens):
-            return None
-        token = self._tokens[self._index]
-        self._index += 1
-        return token
+        return next(self._tokens, None)
 
     def require(self, expected: str, after: Token | None = None) -> Token:
         """The next token; a missing one is an error saying what was expected."""

@@ -37,6 +37,7 @@ from gateway_ref.proto.algorithms import AEADS, AUTHS, CIPHERS
 
 OPTIONS = ("mode", "src", "dst", "cipher_algo", "auth_algo", "aead_algo", "type", "port_id",
            "fallback", "flow-direction", "udp-encap", "esn", "mss", "reassembly_en", "telemetry")
+_OPTION_SET = frozenset(OPTIONS)
 MODES = {m.value: m for m in SaMode}
 TYPES = {t.value: t for t in OffloadType}
 FALLBACKS = {f.value: f for f in Fallback}
@@ -106,7 +107,7 @@ def parse_sa(keyword: Token, args: Sequence[Token], engine: Engine,
 def _option(cursor: TokenCursor, token: Token, draft: _SaDraft, engine: Engine,
             warnings: list[ConfigWarning]) -> None:
     word = token.text
-    if word not in OPTIONS:
+    if word not in _OPTION_SET:
         raise ConfigError(token.pos, unknown_message(token, "sa option", OPTIONS))
     if word not in ("esn", "port_id"):
         cursor.once(token)

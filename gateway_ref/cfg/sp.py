@@ -28,6 +28,7 @@ MAX_PRIORITY = 0x1FFFFFFF  # RTE_ACL_MAX_PRIORITY
 FAMILIES = {"ipv4": Family.IPV4, "ipv6": Family.IPV6}
 DIRECTIONS = {"in": Direction.IN, "out": Direction.OUT}
 OPTIONS = ("esp", "protect", "bypass", "discard", "pri", "src", "dst", "proto", "sport", "dport")
+_OPTION_SET = frozenset(OPTIONS)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def parse_sp(keyword: Token, args: Sequence[Token], warnings: list[ConfigWarning
 def _option(cursor: TokenCursor, token: Token, family: Family, draft: _SpDraft,
             warnings: list[ConfigWarning]) -> None:
     word = token.text
-    if word not in OPTIONS:
+    if word not in _OPTION_SET:
         raise ConfigError(token.pos, unknown_message(token, "sp option", OPTIONS))
     if word in ("protect", "bypass", "discard"):
         if draft.action is not None:

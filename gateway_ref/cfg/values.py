@@ -84,8 +84,11 @@ def split_prefix(token: Token, family: Family) -> tuple[IPAddress, int | None]:
     return address, int(length_text)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def to_network(address: IPAddress, length: int) -> IPNetwork:
-    """The network of ``address`` with host bits cleared (as an ACL or LPM mask does)."""
+    """The network of ``address`` with host bits cleared (as an ACL or LPM mask does).
+
+    Cached: a tunnel's outbound and inbound sp rules name the same two prefixes."""
     if isinstance(address, ipaddress.IPv4Address):
         return ipaddress.IPv4Network((int(address), length), strict=False)
     return ipaddress.IPv6Network((int(address), length), strict=False)
