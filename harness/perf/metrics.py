@@ -8,7 +8,8 @@ Names: ``capacity_pps`` (forwarded packets per DUT CPU second), ``capacity_clear
 Live points use ``harness.results.convert.point_metrics`` (NDR/PDR, latency at fractions of
 the PDR) plus ``live_metrics``: ``tester_max_pps``, the highest load the tester actually
 offered in the point's trials (when NDR/PDR sit near it, the tester, not the DUT, was the
-limit) and ``search_trials``.
+limit), ``tester_capture_drops`` (frames the tester's own capture lost over the point's trials:
+loss not to be blamed on the DUT).
 """
 from __future__ import annotations
 
@@ -57,5 +58,9 @@ def live_metrics(result: PointResult, trials: Sequence[LiveTrial]) -> list[Metri
     """What the tester managed in a live point (see the module docstring)."""
     if not trials:
         return []
-    return [Metric.of("tester_max_pps", max(t.achieved_load_pps for t in trials), "pps", HIGHER,
-                      **result.point.params())]
+    p = result.point.params()
+    out = [Metric.of("tester_max_pps", max(t.achieved_load_pps for t in trials), "pps", HIGHER, **p)]
+    drops = [t.tester_capture_drops for t in trials if t.tester_capture_drops is not None]
+    if drops:
+        out.append(Metric.of("tester_capture_drops", sum(drops), "packets", LOWER, **p))
+    return out

@@ -62,7 +62,7 @@ def test_search_counts_latency_and_record(live_dut):
     record = build_record("live-test", DutKind.REFERENCE_LIVE, sweep, (), metrics, point_histograms(result))
     again = from_dict(json.loads(json.dumps(to_dict(record))))  # survives the JSON round trip
     names = {m.name for m in again.metrics}
-    assert {"ndr_pps", "pdr_pps", "latency_p50_ns", "tester_max_pps"} <= names
+    assert {"ndr_pps", "pdr_pps", "latency_p50_ns", "tester_max_pps", "tester_capture_drops"} <= names
     assert again.dut.kind == "reference-live" and dict(again.params)["measure"] == "live"
     assert dict(next(m for m in again.metrics if m.name == "ndr_pps").params)["tunnels"] == 1
     kinds = {m.name: dict(m.params).get("latency_kind") for m in again.metrics}
