@@ -24,6 +24,7 @@ the unfinished rule); a NUL character is an error (C would silently cut the line
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ from gateway_ref.cfg.errors import ConfigError, SourcePos
 MAX_LINE_CHARS = 1022
 MAX_TOKENS = 32  # after the rule keyword
 _TOKEN_RE = re.compile(r"[^ \f\n\r\t\v]+")
+_SPECIAL = re.compile(r"[#\\\0]")  # characters a line needs the slow path for
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,28 @@ class _Lines:
 
 @dataclass(frozen=True)
 class LogicalRule:
-    """One rule after comment removal and continuation joining."""
+    """One rule after comment removal and continuation joining.
+
+    ``words`` are the whitespace-separated words; ``tokens`` (the words with their offsets
+    and positions) are built on first use, so a rule that a grammar reads straight from
+    ``text`` (``sp_canonical``) never pays for them.
+    """
 
     text: str
     lines: _Lines
-    tokens: tuple[Token, ...]
+    words: tuple[str, ...]
+
+    @functools.cached_property
+    def tokens(self) -> tuple[Token, ...]:
+        """The words with their offsets in ``text``."""
+        text, lines = self.text, self.lines
+        tokens = []
+        at = 0
+        for word in self.words:  # each word is the first occurrence after the previous one
+            at = text.index(word, at)
+            tokens.append(Token(word, at, lines))
+            at += len(word)
+        return tuple(tokens)
 
     def pos_at(self, offset: int) -> SourcePos:
         """Source position of the character at ``offset`` in the logical text."""
@@ -115,6 +134,13 @@ def lex(text: str, source: str = "<cfg>") -> Iterator[LogicalRule]:
         if index == last and raw == "":
             break
         if raw.startswith("#"):
+            continue
+        if not pending and len(raw) <= MAX_LINE_CHARS and not _SPECIAL.search(raw):
+            # The common line (no comment, continuation or NUL, not inside a continued rule)
+            # passes every check below unchanged: skip them.
+            rule = _build_rule([(line_no, raw)], source)
+            if rule is not None:
+                yield rule
             continue
         kept = raw.split("#", 1)[0]
         _check_physical(kept, source, line_no)
@@ -181,20 +207,14 @@ def _build_rule(pending: list[tuple[int, str]], source: str) -> LogicalRule | No
         starts = itertools.accumulate((len(part) for _, part in pending[:-1]), initial=0)
         segments = tuple(_Segment(start, line_no) for start, (line_no, _) in zip(starts, pending))
         text = "".join(part for _, part in pending)
-    words = _TOKEN_RE.findall(text)
+    words = tuple(_TOKEN_RE.findall(text))
     if not words:
         return None
-    lines = _Lines(source, segments)
-    tokens = []
-    at = 0
-    for word in words:  # each word is the first occurrence at or after the previous word's end
-        at = text.index(word, at)
-        tokens.append(Token(word, at, lines))
-        at += len(word)
-    if len(tokens) - 1 > MAX_TOKENS:
+    rule = LogicalRule(text, _Lines(source, segments), words)
+    if len(words) - 1 > MAX_TOKENS:
         raise ConfigError(
-            tokens[MAX_TOKENS + 1].pos,
+            rule.tokens[MAX_TOKENS + 1].pos,
             f"too many arguments: a rule takes at most {MAX_TOKENS} words after "
-            f"'{tokens[0].text}', this one has {len(tokens) - 1}",
+            f"'{words[0]}', this one has {len(words) - 1}",
         )
-    return LogicalRule(text, lines, tuple(tokens))
+    return rule

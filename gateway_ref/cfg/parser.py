@@ -9,15 +9,17 @@ from __future__ import annotations
 import os
 
 from gateway_ref.cfg.crosscheck import cross_check
-from gateway_ref.cfg.engine import engine_from_name
+from gateway_ref.cfg.engine import Engine, engine_from_name
 from gateway_ref.cfg.errors import ConfigError, ConfigWarning, SourcePos
 from gateway_ref.cfg.flow import parse_flow
+from gateway_ref.cfg.gcpause import cyclic_gc_paused
 from gateway_ref.cfg.lexer import lex
 from gateway_ref.cfg.neigh import parse_neigh
 from gateway_ref.cfg.records import Config, Family, NeighRule, RtRule
 from gateway_ref.cfg.rt import parse_rt
 from gateway_ref.cfg.sa import ParsedSa, parse_sa
 from gateway_ref.cfg.sp import ParsedSp, parse_sp
+from gateway_ref.cfg.sp_canonical import parse_canonical_sp
 
 RULE_KEYWORDS = ("sp", "sa", "rt", "flow", "neigh")
 MAX_ROUTES = 1024  # per family
@@ -26,7 +28,11 @@ MAX_FLOWS = 128
 
 def parse_cfg(text: str, source: str = "<cfg>", *, engine: str = "library") -> Config:
     """Parse and cross-check cfg ``text``; ``source`` names it in messages."""
-    chosen = engine_from_name(engine)
+    with cyclic_gc_paused():
+        return _parse(text, source, engine_from_name(engine))
+
+
+def _parse(text: str, source: str, chosen: Engine) -> Config:
     sps: list[ParsedSp] = []
     sas: list[ParsedSa] = []
     routes: list[RtRule] = []
@@ -34,8 +40,13 @@ def parse_cfg(text: str, source: str = "<cfg>", *, engine: str = "library") -> C
     warnings: list[ConfigWarning] = []
     flows = 0
     for rule in lex(text, source):
+        word = rule.words[0]
+        if word == "sp":
+            canonical = parse_canonical_sp(rule)
+            if canonical is not None:
+                sps.append(canonical)
+                continue
         keyword, args = rule.tokens[0], rule.tokens[1:]
-        word = keyword.text
         if word == "sp":
             sps.append(parse_sp(keyword, args, warnings))
         elif word == "sa":

@@ -51,7 +51,12 @@ class ParsedSa:
     """An SA rule plus where its SPI was written (for start-up cross-check errors)."""
 
     rule: SaRule
-    spi_pos: SourcePos
+    spi_token: Token
+
+    @property
+    def spi_pos(self) -> SourcePos:
+        """Where the SPI was written (computed only for messages)."""
+        return self.spi_token.pos
 
 
 @dataclass
@@ -101,7 +106,7 @@ def parse_sa(keyword: Token, args: Sequence[Token], engine: Engine,
         esn=draft.esn, mss=draft.mss, reassembly_en=draft.reassembly_en,
         telemetry=draft.telemetry, pos=keyword.pos,
     )
-    return ParsedSa(rule, spi_token.pos)
+    return ParsedSa(rule, spi_token)
 
 
 def _option(cursor: TokenCursor, token: Token, draft: _SaDraft, engine: Engine,

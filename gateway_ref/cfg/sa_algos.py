@@ -20,11 +20,16 @@ _SALT_NAME = {AlgoKind.CIPHER: "nonce", AlgoKind.AUTH: "salt", AlgoKind.AEAD: "s
 
 @dataclass(frozen=True)
 class AlgoChoice:
-    """An algorithm keyword with its key, and where the keyword was written."""
+    """An algorithm keyword with its key, and the token naming it (for its position)."""
 
     algorithm: Algorithm
     key: bytes
-    pos: SourcePos
+    name: Token
+
+    @property
+    def pos(self) -> SourcePos:
+        """Where the algorithm name was written (computed only for messages)."""
+        return self.name.pos
 
 
 def parse_algorithm(cursor: TokenCursor, option: Token, table: dict[str, Algorithm],
@@ -36,7 +41,7 @@ def parse_algorithm(cursor: TokenCursor, option: Token, table: dict[str, Algorit
     if reason is not None:
         raise ConfigError(name.pos, reason)
     if algorithm.key_len == 0:
-        return AlgoChoice(algorithm, b"", name.pos)
+        return AlgoChoice(algorithm, b"", name)
     key_word = _KEY_WORD[algorithm.kind]
     keyword = cursor.require(f"'{key_word}'", name)
     if keyword.text != key_word:
@@ -47,7 +52,7 @@ def parse_algorithm(cursor: TokenCursor, option: Token, table: dict[str, Algorit
     if len(key) != algorithm.key_len:
         raise ConfigError(key_token.pos, f"{algorithm.keyword} needs a {algorithm.key_len}-byte "
                                          f"{key_word}{_split_text(algorithm)}, got {len(key)}")
-    return AlgoChoice(algorithm, key, name.pos)
+    return AlgoChoice(algorithm, key, name)
 
 
 def _split_text(algorithm: Algorithm) -> str:

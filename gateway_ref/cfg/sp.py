@@ -36,14 +36,19 @@ class ParsedSp:
     """An SP rule plus where its SPI was written (for start-up cross-check errors)."""
 
     rule: SpRule
-    spi_pos: SourcePos | None
+    spi_token: Token | None
+
+    @property
+    def spi_pos(self) -> SourcePos | None:
+        """Where the SPI was written (computed only for messages)."""
+        return None if self.spi_token is None else self.spi_token.pos
 
 
 @dataclass
 class _SpDraft:
     action: PolicyAction | None = None
     spi: int | None = None
-    spi_pos: SourcePos | None = None
+    spi_token: Token | None = None
     priority: int = 0
     src: IPNetwork | None = None
     dst: IPNetwork | None = None
@@ -65,14 +70,14 @@ def parse_sp(keyword: Token, args: Sequence[Token], warnings: list[ConfigWarning
     if draft.action is None:
         raise ConfigError(keyword.pos, "missing argument: sp needs one of protect SPI, bypass, discard")
     _warn_defaults(keyword, draft, warnings)
-    any_net = _ANY_NET[family]
+    any_net = ANY_NET[family]
     rule = SpRule(
         family=family, direction=direction, action=draft.action, spi=draft.spi,
         priority=draft.priority, src=draft.src or any_net, dst=draft.dst or any_net,
         proto_value=draft.proto[0], proto_mask=draft.proto[1],
         sport=draft.sport or (0, 0), dport=draft.dport or (0, 0), pos=keyword.pos,
     )
-    return ParsedSp(rule, draft.spi_pos)
+    return ParsedSp(rule, draft.spi_token)
 
 
 def _option(cursor: TokenCursor, token: Token, family: Family, draft: _SpDraft,
@@ -90,7 +95,7 @@ def _option(cursor: TokenCursor, token: Token, family: Family, draft: _SpDraft,
             spi = parse_uint(spi_token, "SPI", 0xFFFFFFFF)
             if spi in (0, 0xFFFFFFFF):
                 raise ConfigError(spi_token.pos, f"invalid SPI {spi}: 0 and 4294967295 are reserved")
-            draft.spi, draft.spi_pos = spi, spi_token.pos
+            draft.spi, draft.spi_token = spi, spi_token
         return
     cursor.once(token)
     if word == "esp":
@@ -158,4 +163,4 @@ def _any(family: Family) -> str:
     return "0.0.0.0" if family is Family.IPV4 else "::"
 
 
-_ANY_NET = {Family.IPV4: ipaddress.IPv4Network("0.0.0.0/0"), Family.IPV6: ipaddress.IPv6Network("::/0")}
+ANY_NET = {Family.IPV4: ipaddress.IPv4Network("0.0.0.0/0"), Family.IPV6: ipaddress.IPv6Network("::/0")}

@@ -18,6 +18,7 @@ from gateway_ref.cfg.records import Family, IPAddress, IPNetwork
 MAX_PORTS = 32  # RTE_MAX_ETHPORTS in DPDK's default build
 _DIGITS = re.compile(r"[0-9]+")
 _HEX_BYTE = re.compile(r"[0-9A-Fa-f]{1,2}")
+_HEX_PAIRS = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})*")
 _HEX_BYTES = re.compile(r"[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2})*")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _V4_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
@@ -42,7 +43,7 @@ def parse_port(token: Token, what: str = "port") -> int:
 def parse_address(token: Token, family: Family, text: str | None = None) -> IPAddress:
     """A plain IPv4 or IPv6 address of ``family`` (inet_pton syntax, no scope id)."""
     text = token.text if text is None else text
-    address = _address(text, family is Family.IPV4)
+    address = address_from_text(text, family is Family.IPV4)
     if address is None:
         name = "IPv4" if family is Family.IPV4 else "IPv6"
         raise ConfigError(token.pos, f"'{text}' is not an {name} address")
@@ -50,7 +51,7 @@ def parse_address(token: Token, family: Family, text: str | None = None) -> IPAd
 
 
 @functools.lru_cache(maxsize=4096)
-def _address(text: str, ipv4: bool) -> IPAddress | None:
+def address_from_text(text: str, ipv4: bool) -> IPAddress | None:
     """The address ``text`` spells, or None. Cached: tunnel endpoints repeat in every SA.
 
     A dotted quad that ``_V4_QUAD`` accepts is exactly one that ``IPv4Address`` accepts
@@ -112,6 +113,8 @@ def parse_range(token: Token, what: str, maximum: int) -> tuple[int, int]:
 
 def parse_hex_bytes(token: Token, what: str) -> bytes:
     """``hh:hh:...`` with 1-2 hex digits per byte (case-insensitive)."""
+    if _HEX_PAIRS.fullmatch(token.text):  # the usual form: two digits per byte
+        return bytes.fromhex(token.text.replace(":", ""))
     if _HEX_BYTES.fullmatch(token.text):
         return bytes(int(part, 16) for part in token.text.split(":"))
     out = bytearray()  # malformed: find the first bad byte to name it

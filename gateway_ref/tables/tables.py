@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from gateway_ref.cfg.gcpause import cyclic_gc_paused
 from gateway_ref.cfg.records import Config, Direction, Family, SaRule
 from gateway_ref.tables.l2 import ZERO_MAC, check_port_macs, default_port_mac, neigh_macs
 from gateway_ref.tables.lpm import Lpm
@@ -55,6 +56,11 @@ class Tables:
 def build_tables(cfg: Config, *, port_macs: Mapping[int, bytes] | None = None,
                  spd_cache_size: int = DEFAULT_CACHE_SIZE) -> Tables:
     """Build every table from ``cfg``; ``port_macs`` overrides the default port MACs."""
+    with cyclic_gc_paused():
+        return _build(cfg, port_macs, spd_cache_size)
+
+
+def _build(cfg: Config, port_macs: Mapping[int, bytes] | None, spd_cache_size: int) -> Tables:
     spds: dict[tuple[Family, Direction], Spd] = {}
     for family in Family:
         for direction in Direction:
