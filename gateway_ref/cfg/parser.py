@@ -19,6 +19,7 @@ from gateway_ref.cfg.records import Config, Family, NeighRule, RtRule
 from gateway_ref.cfg.rt import parse_rt
 from gateway_ref.cfg.sa import ParsedSa, parse_sa
 from gateway_ref.cfg.sp import ParsedSp, parse_sp
+from gateway_ref.cfg.sa_canonical import parse_canonical_sa
 from gateway_ref.cfg.sp_canonical import parse_canonical_sp
 
 RULE_KEYWORDS = ("sp", "sa", "rt", "flow", "neigh")
@@ -45,6 +46,11 @@ def _parse(text: str, source: str, chosen: Engine) -> Config:
             canonical = parse_canonical_sp(rule)
             if canonical is not None:
                 sps.append(canonical)
+                continue
+        elif word == "sa":
+            canonical_sa = parse_canonical_sa(rule, chosen)
+            if canonical_sa is not None:
+                sas.append(canonical_sa)
                 continue
         keyword, args = rule.tokens[0], rule.tokens[1:]
         if word == "sp":

@@ -113,10 +113,9 @@ def parse_range(token: Token, what: str, maximum: int) -> tuple[int, int]:
 
 def parse_hex_bytes(token: Token, what: str) -> bytes:
     """``hh:hh:...`` with 1-2 hex digits per byte (case-insensitive)."""
-    if _HEX_PAIRS.fullmatch(token.text):  # the usual form: two digits per byte
-        return bytes.fromhex(token.text.replace(":", ""))
-    if _HEX_BYTES.fullmatch(token.text):
-        return bytes(int(part, 16) for part in token.text.split(":"))
+    value = hex_bytes_or_none(token.text)
+    if value is not None:
+        return value
     out = bytearray()  # malformed: find the first bad byte to name it
     offset = 0
     for part in token.text.split(":"):
@@ -128,6 +127,15 @@ def parse_hex_bytes(token: Token, what: str) -> bytes:
         out.append(int(part, 16))
         offset += len(part) + 1
     return bytes(out)
+
+
+def hex_bytes_or_none(text: str) -> bytes | None:
+    """The bytes of a well-formed ``hh:hh:...`` (1-2 hex digits per byte), else None."""
+    if _HEX_PAIRS.fullmatch(text):  # the usual form: two digits per byte
+        return bytes.fromhex(text.replace(":", ""))
+    if _HEX_BYTES.fullmatch(text):
+        return bytes(int(part, 16) for part in text.split(":"))
+    return None
 
 
 def parse_mac(token: Token) -> bytes:
