@@ -2,8 +2,10 @@
 
 ``lexer`` (comments, continuation, positions) is separate from the per-rule grammars (``sp``,
 ``sa`` + ``sa_algos``, ``rt``, ``neigh``, ``flow``); ``crosscheck`` runs secgw's start-up checks;
-``parser`` ties them together. Deviations from secgw are listed in each module's docstring and in
-docs/cfg-language.md.
+``parser`` ties them together. ``sp_canonical``/``sa_canonical`` read rules in the canonical
+(harness-written) form with one regex match and defer everything else to the general
+grammars; ``gcpause`` pauses the cyclic GC while a large cfg loads. Deviations from secgw are
+listed in each module's docstring and in docs/cfg-language.md.
 
 May import: the standard library, ``gateway_ref.proto.algorithms``. Nothing else.
 """

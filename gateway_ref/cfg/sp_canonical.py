@@ -14,6 +14,7 @@ checks the two against each other.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from gateway_ref.cfg.lexer import LogicalRule, Token
@@ -55,8 +56,9 @@ def parse_canonical_sp(rule: LogicalRule) -> ParsedSp | None:
     if (priority > MAX_PRIORITY or max(proto) > 255 or sport[0] > sport[1] or dport[0] > dport[1]
             or sport[1] > 65535 or dport[1] > 65535):
         return None
-    src = _network(m["src"], m["srclen"], family)
-    dst = _network(m["dst"], m["dstlen"], family)
+    ipv4 = family is Family.IPV4
+    src = ANY_NET[family] if m["src"] is None else _network(m["src"], m["srclen"], ipv4)
+    dst = ANY_NET[family] if m["dst"] is None else _network(m["dst"], m["dstlen"], ipv4)
     if src is None or dst is None:
         return None
     lines = rule.lines
@@ -69,13 +71,13 @@ def parse_canonical_sp(rule: LogicalRule) -> ParsedSp | None:
     return ParsedSp(sp, None if spi_text is None else Token(spi_text, m.start("spi"), lines))
 
 
-def _network(address_text: str | None, length_text: str | None, family: Family) -> IPNetwork | None:
-    """The prefix (the any-network when absent), or None when it is not plain and warning-free."""
-    if address_text is None or length_text is None:
-        return ANY_NET[family]  # the pattern captures both or neither
-    address = address_from_text(address_text, family is Family.IPV4)
+@functools.lru_cache(maxsize=1 << 14)
+def _network(address_text: str, length_text: str, ipv4: bool) -> IPNetwork | None:
+    """The prefix ``ADDRESS/LENGTH``, or None when it is not plain and warning-free. Cached:
+    a tunnel's outbound and inbound rules name the same two prefixes."""
+    address = address_from_text(address_text, ipv4)
     length = int(length_text)
-    if address is None or length > (32 if family is Family.IPV4 else 128):
+    if address is None or length > (32 if ipv4 else 128):
         return None
     network = to_network(address, length)
     if length and network.network_address != address:
