@@ -178,7 +178,7 @@ class ExternalDut:
         """The tester's AF_PACKET port wired to DUT port ``dut_port``."""
         return self._tester.port(dut_port)
 
-    def send_paced(self, port: int, frames: Sequence[bytes], *, rate_pps: float,
+    def send_paced(self, port: int, frames: Sequence[bytes], *, rate_pps: float | None,
                    duration_limit_s: float) -> SendResult:
         """One paced sendmmsg loop toward DUT port ``port`` (``LiveTester.send_paced``)."""
         return self._tester.send_paced(port, frames, rate_pps=rate_pps, duration_limit_s=duration_limit_s)

@@ -71,7 +71,7 @@ class LiveTester:
         except KeyError:
             raise ValueError(f"no tester interface for DUT port {port} (have {sorted(self._ports)})") from None
 
-    def send_paced(self, port: int, frames: Sequence[bytes], *, rate_pps: float,
+    def send_paced(self, port: int, frames: Sequence[bytes], *, rate_pps: float | None,
                    duration_limit_s: float) -> SendResult:
         """Send ``frames`` toward DUT port ``port`` at ``rate_pps`` in bursts of the port's
         ``config.burst`` (one paced sendmmsg loop); a short send is reported, not raised."""

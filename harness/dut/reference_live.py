@@ -119,7 +119,7 @@ class ReferenceLiveDut:
         """The tester's AF_PACKET port wired to DUT port ``dut_port``."""
         return self._external.tester_port(dut_port)
 
-    def send_paced(self, port: int, frames: Sequence[bytes], *, rate_pps: float,
+    def send_paced(self, port: int, frames: Sequence[bytes], *, rate_pps: float | None,
                    duration_limit_s: float) -> SendResult:
         return self._external.send_paced(port, frames, rate_pps=rate_pps, duration_limit_s=duration_limit_s)
 

@@ -49,7 +49,7 @@ class LiveBurstSender:
 
     def __call__(self, n: int) -> TrialResult:
         t = self._measurer.traffic(n)
-        sent = self._paced.send_paced(t.in_port, t.frames, rate_pps=None,  # type: ignore[arg-type]  # None: unpaced
+        sent = self._paced.send_paced(t.in_port, t.frames, rate_pps=None,  # None: unpaced
                                       duration_limit_s=BURST_SEND_LIMIT_S)
         received = self._measurer.dut.collect()
         drops = self._paced.tester_capture_drops()
