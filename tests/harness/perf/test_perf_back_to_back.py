@@ -12,7 +12,6 @@ from harness.measure.sweep import CryptoDirection
 from harness.perf.back_to_back import back_to_back_metrics, live_burst_sender
 from harness.perf.sweep import PerfSweep
 from harness.results.record import Direction
-from harness.topo.require import require_netns
 
 pytestmark = pytest.mark.live
 
@@ -20,17 +19,6 @@ PARAMS = BurstParams(min_frames=100, max_frames=20_000, precision_frames=500, ma
 REPETITIONS = 2
 CONFIRMATIONS = 3
 BUDGET_S = 30.0  # a bound on the test's work, not a speed assertion
-
-
-@pytest.fixture(scope="module")
-def live_dut():
-    require_netns()
-    from harness.dut.reference_live import ReferenceLiveDut  # noqa: PLC0415 - needs root to construct
-    dut = ReferenceLiveDut()
-    try:
-        yield dut
-    finally:
-        dut.close()
 
 
 def test_back_to_back_search(live_dut):

@@ -15,23 +15,11 @@ from harness.perf.sweep import PerfSweep
 from harness.plan import DutKind
 from harness.results.convert import point_histograms, point_metrics
 from harness.results.record import from_dict, to_dict
-from harness.topo.require import require_netns
 
 pytestmark = pytest.mark.live
 
 SEARCH = SearchParams(min_load_pps=2_000, max_load_pps=150_000, trial_duration_s=0.3, pdr_loss_ratio=0.005,
                       precision=0.1, max_trials=6, max_total_time_s=30.0)
-
-
-@pytest.fixture(scope="module")
-def live_dut():
-    require_netns()
-    from harness.dut.reference_live import ReferenceLiveDut  # noqa: PLC0415 - needs root to construct
-    dut = ReferenceLiveDut()
-    try:
-        yield dut
-    finally:
-        dut.close()
 
 
 def test_search_counts_latency_and_record(live_dut):
