@@ -10,6 +10,6 @@
 Only ``reference``, ``reference_live`` and ``faults`` may import ``gateway_ref``: the verifier
 never checks the gateway with the gateway's own code.
 """
-from harness.dut.base import Dut, DutOptions, DutUnavailable, ReceivedFrame
+from harness.dut.base import Dut, DutFailed, DutOptions, DutUnavailable, ReceivedFrame
 
-__all__ = ["Dut", "DutOptions", "DutUnavailable", "ReceivedFrame"]
+__all__ = ["Dut", "DutFailed", "DutOptions", "DutUnavailable", "ReceivedFrame"]

@@ -10,6 +10,10 @@ class DutUnavailable(Exception):
     """The DUT cannot run here (missing privileges, tool or lab file); tests skip with this text."""
 
 
+class DutFailed(RuntimeError):
+    """The DUT stopped working mid-run (its process exited); the text has its status and stderr."""
+
+
 @dataclass(frozen=True)
 class DutOptions:
     """secgw-like gateway options (``-u``, ``-w``, ``-e``, ``--engine``)."""

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.dut.base import WIRE_MIN_FRAME_LEN, DutOptions, DutUnavailable, ReceivedFrame
+from harness.dut.base import WIRE_MIN_FRAME_LEN, DutFailed, DutOptions, DutUnavailable, ReceivedFrame
 from harness.dut.external_lab import DutCommand, Lab, LabError, load_lab, placeholders, render
 from harness.dut.live_tester import LiveTester, TesterPort
 from harness.io.afpacket import AfPacketPort
@@ -74,6 +74,13 @@ class DutProcess:
             self._check_alive()
             time.sleep(POLL_S)
         self._check_alive()
+
+    def check_running(self) -> None:
+        """DutFailed naming the exit status and the end of stderr if the process has exited."""
+        if self.proc.poll() is not None:
+            err = self.output()[1].strip()[-2000:]
+            raise DutFailed(f"{self.where}: the DUT exited mid-run (status {self.proc.returncode}); "
+                            f"stderr: {err or '(none)'}")
 
     def _check_alive(self) -> None:
         if self.proc.poll() is not None:
@@ -172,7 +179,12 @@ class ExternalDut:
         self._tester.send(port, frames)
 
     def collect(self) -> list[ReceivedFrame]:
-        return self._tester.collect()
+        """What the DUT emitted (``LiveTester.collect``); DutFailed when the DUT this adapter
+        started has exited meanwhile, so a dead DUT reads as dead, not as 100 % loss."""
+        frames = self._tester.collect()
+        if self._process is not None:
+            self._process.check_running()
+        return frames
 
     def tester_port(self, dut_port: int) -> AfPacketPort:
         """The tester's AF_PACKET port wired to DUT port ``dut_port``."""

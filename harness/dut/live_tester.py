@@ -1,9 +1,12 @@
 """The tester side of a live DUT: one AF_PACKET port per DUT port, capturing all the time.
 
 ``send(port, frames)`` transmits on the tester interface wired to DUT port ``port``;
-``collect()`` waits until the DUT's output has settled (no new frame for ``settle_s`` after
-the last send, at most ``max_wait_s``) and returns every frame captured on every tester
-interface since the last collect, with kernel RX timestamps (CLOCK_REALTIME ns). Captures are
+``collect()`` waits until the DUT's output has settled and returns every frame captured on
+every tester interface since the last collect, with kernel RX timestamps (CLOCK_REALTIME ns).
+Settled means no new frame for the quiet time: ``settle_s``, or ``DRAIN_FACTOR`` times the
+tail (how long after the last send frames were still arriving) when that is longer, so a DUT
+draining a deep backlog — and pausing in it, as a process starved of CPU does — is waited
+for instead of leaking its late frames into the next trial; at most ``max_wait_s`` in all. Captures are
 TPACKET_V3 rings walked by a thread, with PACKET_IGNORE_OUTGOING so our own frames never
 come back as DUT output.
 
@@ -25,6 +28,7 @@ from harness.io.afpacket import AfPacketConfig, AfPacketPort, RxMode
 from harness.io.port import Captured, SendResult, StopReason
 
 SETTLE_S = 0.15
+DRAIN_FACTOR = 0.5  # quiet time >= this x how long after the last send the DUT kept emitting
 MAX_WAIT_S = 5.0
 TICK_S = 0.01
 SEND_LIMIT_S = 30.0
@@ -110,8 +114,8 @@ class LiveTester:
         return len(into) - before
 
     def collect(self) -> list[ReceivedFrame]:
-        """Everything captured since the last collect, once no new frame came for ``settle_s``
-        (counted from the later of the last send and the last frame), at most ``max_wait_s``."""
+        """Everything captured since the last collect, once the output settled (module
+        docstring: quiet for ``quiet_time``), at most ``max_wait_s``."""
         got: list[ReceivedFrame] = []
         start = time.monotonic()
         quiet_since = max(self._last_send, start - self.settle_s / 2)
@@ -119,11 +123,16 @@ class LiveTester:
             now = time.monotonic()
             if self._take(got):
                 quiet_since = now
-            elif now - quiet_since >= self.settle_s or now - start >= self.max_wait_s:
+            elif now - quiet_since >= self.quiet_time(quiet_since) or now - start >= self.max_wait_s:
                 break
             time.sleep(TICK_S)
         got.sort(key=lambda f: (f.port, f.ts_ns))
         return got
+
+    def quiet_time(self, last_frame: float) -> float:
+        """How long no frame may come before the output counts as settled, given the monotonic
+        time of the last frame seen (``settle_s``, longer after a long drain tail)."""
+        return max(self.settle_s, DRAIN_FACTOR * (last_frame - self._last_send))
 
     def close(self) -> None:
         """Stop captures and close sockets; idempotent."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import os
+import signal
 
 import pytest
 
-from harness.dut.base import DutOptions, DutUnavailable
+from harness.dut.base import DutFailed, DutOptions, DutUnavailable
 from harness.dut.reference_live import ReferenceLiveDut
 from harness.scenario.cfg_writer import write_cfg
 from harness.scenario.model import Direction, Neighbour, Port, PortRole
@@ -102,6 +104,18 @@ def test_reconfigure_and_bad_cfg(live_dut: ReferenceLiveDut) -> None:
     pkts = [p for p in streams(sc, 5) if p.port == 1]
     live_dut.send(1, [p.frame for p in pkts])
     assert len(live_dut.collect()) == 10  # protect + bypass forwarded, discard dropped
+
+
+def test_a_dead_gateway_is_reported_not_counted_as_loss(live_dut: ReferenceLiveDut) -> None:
+    sc = scenario_on(live_dut, "tun44-aes128gcm")
+    live_dut.configure(write_cfg(sc), options_of(sc))
+    os.kill(live_dut._external._process.proc.pid, signal.SIGKILL)  # noqa: SLF001 - the crash under test
+    live_dut.send(1, [p.frame for p in streams(sc, 2) if p.port == 1])
+    with pytest.raises(DutFailed, match=r"the DUT exited mid-run \(status -9\)"):
+        live_dut.collect()
+    live_dut.configure(write_cfg(sc), options_of(sc))  # a fresh start works again
+    live_dut.send(1, [p.frame for p in streams(sc, 2) if p.port == 1])
+    assert len(live_dut.collect()) == 4
 
 
 def test_no_namespaces_left_when_the_body_fails() -> None:
