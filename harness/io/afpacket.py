@@ -24,6 +24,7 @@ from harness.io.pacing import DEFAULT_BURST, Rate, paced_send
 from harness.io.sendmmsg import BatchSender
 from harness.io.packetsock import ZERO_STATS, KernelStats
 from harness.io.port import DEFAULT_DURATION_LIMIT_S, Captured, PortError, PortStats, SendResult
+from harness.io.rxring import RingFormatError
 from harness.io.txring import TxRing, slot_size_for
 from harness.topo.netns import call_in_netns
 
@@ -185,18 +186,24 @@ class AfPacketPort:
         """Stop the capture; return its frames with kernel RX timestamps, in arrival order."""
         if self._capture is None:
             raise PortError(f"{self.name}: stop_capture without start_capture")
-        frames, kernel = self._capture.stop()
-        self._capture = None
+        capture, self._capture = self._capture, None
+        try:
+            frames, kernel = capture.stop()
+        except RingFormatError as exc:
+            raise PortError(f"{self.name}: capture ring: {exc}") from exc
         self._kernel = self._kernel + kernel
         self._frames_captured += len(frames)
         return frames
 
     def take_captured(self) -> list[Captured]:
         """Frames captured since ``start_capture`` or the last take, without stopping (TPACKET_V3
-        ring only; with ``rx_threaded`` the ring is also walked in between)."""
+        ring only; with ``rx_threaded`` retired blocks are also copied out in between)."""
         if not isinstance(self._capture, RingCapture):
             raise PortError(f"{self.name}: take_captured needs a running RxMode.RING capture")
-        frames = self._capture.take()
+        try:
+            frames = self._capture.take()
+        except RingFormatError as exc:
+            raise PortError(f"{self.name}: capture ring: {exc}") from exc
         self._frames_captured += len(frames)
         return frames
 
