@@ -1,6 +1,10 @@
 """``ipsec-harness run`` (a one-shot performance sweep + report) and ``ipsec-harness nightly
 PLAN.toml`` (suites + sweep + history + report + regression check).
 
+Against a live DUT the sweep is an RFC 2544 NDR/PDR search per point; with a back-to-back
+plan (``[perf.back_to_back]``, or ``run --b2b-max-frames``) each point's search is followed by
+its RFC 2544 §26.4 back-to-back searches (``harness.perf.back_to_back``: ``b2b_frames``).
+
 ``nightly``: each ``[[suite]]`` runs in a subprocess ``python -m pytest PATHS [-m MARKERS]
 --dut KIND [--lab LAB] --results-dir DIR/suites/NAME`` (bounded by its timeout) so the
 plugin writes its run record; their verdicts, the sweep's metrics and histograms become ONE
@@ -24,9 +28,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from harness.dut.base import Dut, DutUnavailable
+from harness.measure.burst import BurstParams
 from harness.measure.rates import IMIX_SIMPLE, FrameSize
 from harness.measure.search import SearchParams
 from harness.measure.sweep import CryptoDirection
+from harness.perf.back_to_back import BackToBackPlan, with_back_to_back
 from harness.perf.offline import MAX_TRIAL_FRAMES
 from harness.perf.sweep import PerfSweep, Progress, run_live, run_offline
 from harness.plan import BaselinePolicy, DutKind, Plan, PlanError, SuiteSpec, load_plan
@@ -85,15 +91,26 @@ def sweep_cfg_sha256(sweep: PerfSweep) -> str:
     return h.hexdigest()
 
 
-def run_perf(sweep: PerfSweep, kind: DutKind, lab: Path | None) -> tuple[list[Metric], list[HistogramRecord]]:
-    """The sweep on a fresh DUT of ``kind``; offline trials for the reference, search otherwise."""
+def run_perf(sweep: PerfSweep, kind: DutKind, lab: Path | None,
+             b2b: BackToBackPlan | None = None) -> tuple[list[Metric], list[HistogramRecord]]:
+    """The sweep on a fresh DUT of ``kind``; offline trials for the reference, search otherwise,
+    each point's search followed by its back-to-back searches when ``b2b`` is given (live only:
+    a ``PlanError`` for the offline reference)."""
+    if b2b is not None and kind is DutKind.REFERENCE:
+        raise PlanError("back-to-back bursts need a wire: use --dut reference-live or external")
     metrics: list[Metric] = []
     hists: list[HistogramRecord] = []
     dut = make_dut(kind, lab)
     try:
-        with progress_bar(sweep.work_units, "performance") as advance:
-            runner = run_offline if kind is DutKind.REFERENCE else run_live
-            for m, h in runner(sweep, dut, advance):
+        units = sweep.work_units + (0 if b2b is None else len(sweep.points()))
+        with progress_bar(units, "performance") as advance:
+            if kind is DutKind.REFERENCE:
+                results = run_offline(sweep, dut, advance)
+            elif b2b is None:
+                results = run_live(sweep, dut, advance)
+            else:
+                results = with_back_to_back(sweep, b2b, dut, advance, log=lambda line: print(line, file=sys.stderr))
+            for m, h in results:
                 metrics += m
                 hists += h
     finally:
@@ -136,7 +153,8 @@ def failed(verdicts: Sequence[Verdict]) -> list[Verdict]:
 
 
 def build_record(plan_name: str, kind: DutKind, sweep: PerfSweep | None, verdicts: Sequence[Verdict],
-                 metrics: Sequence[Metric], hists: Sequence[HistogramRecord]) -> RunRecord:
+                 metrics: Sequence[Metric], hists: Sequence[HistogramRecord],
+                 b2b: BackToBackPlan | None = None) -> RunRecord:
     tool = tool_info()
     now = datetime.now(timezone.utc)
     dut = DutInfo("gateway_ref" if kind is not DutKind.EXTERNAL else "external", DUT_KIND_NAMES[kind],
@@ -147,6 +165,9 @@ def build_record(plan_name: str, kind: DutKind, sweep: PerfSweep | None, verdict
                    "measure": "offline" if kind is DutKind.REFERENCE else "live"}
         if sweep.search is not None:
             params |= {f"search_{k}": v for k, v in vars(sweep.search).items()}
+        if b2b is not None:
+            params |= {f"b2b_{k}": v for k, v in vars(b2b.params).items()}
+            params |= {"b2b_repetitions": b2b.repetitions, "b2b_max_total_time_s": b2b.max_total_time_s}
     return new_record(new_run_id(now, tool.commit), tool, dut, machine_info(), params, tuple(metrics),
                       tuple(verdicts), tuple(hists), created_utc=now)
 
@@ -191,8 +212,8 @@ def nightly(plan: Plan, cwd: Path | None = None) -> int:
     metrics: list[Metric] = []
     hists: list[HistogramRecord] = []
     if plan.perf is not None:
-        metrics, hists = run_perf(plan.perf, plan.dut, plan.lab)
-    record = build_record(plan.name, plan.dut, plan.perf, verdicts, metrics, hists)
+        metrics, hists = run_perf(plan.perf, plan.dut, plan.lab, plan.back_to_back)
+    record = build_record(plan.name, plan.dut, plan.perf, verdicts, metrics, hists, plan.back_to_back)
     save_run(record, results)
     spec = usable_baseline(results, record, plan.baseline.spec)
     regressed = spec is not None and check_baseline(results, record, spec, plan.baseline)
@@ -249,6 +270,14 @@ def run_search(ns: argparse.Namespace, kind: DutKind) -> SearchParams | None:
                         max_total_time_s=ns.max_search_time)
 
 
+def run_back_to_back(ns: argparse.Namespace) -> BackToBackPlan | None:
+    """The back-to-back plan of ``run`` (None without ``--b2b-max-frames``)."""
+    if ns.b2b_max_frames is None:
+        return None
+    return BackToBackPlan(BurstParams(ns.b2b_min_frames, ns.b2b_max_frames, ns.b2b_precision, ns.b2b_max_trials),
+                          ns.b2b_repetitions, ns.b2b_max_time)
+
+
 def _run_handler(ns: argparse.Namespace) -> int:
     from reports.cli import report_command  # noqa: PLC0415
     layout, _, algo = ns.scenario.partition("-")
@@ -258,8 +287,9 @@ def _run_handler(ns: argparse.Namespace) -> int:
                           directions=ns.directions, tunnels=ns.tunnels, trial_duration_s=ns.duration,
                           offered_load_pps=ns.load, search=run_search(ns, kind),
                           max_frames=ns.max_frames or (OFFLINE_MAX_FRAMES if kind is DutKind.REFERENCE else MAX_TRIAL_FRAMES))
-        metrics, hists = run_perf(sweep, kind, ns.lab)
-        record = build_record(f"run-{ns.scenario}", kind, sweep, (), metrics, hists)
+        b2b = run_back_to_back(ns)
+        metrics, hists = run_perf(sweep, kind, ns.lab, b2b)
+        record = build_record(f"run-{ns.scenario}", kind, sweep, (), metrics, hists, b2b)
         save_run(record, ns.results_dir)
     except (PlanError, RecordError, DutUnavailable, ValueError) as exc:
         print(f"ipsec-harness run: {exc}", file=sys.stderr)
@@ -291,6 +321,15 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:  # type: ign
     live.add_argument("--max-search-time", type=float, default=60.0, help="search time per point at most, s")
     live.add_argument("--pdr-loss", type=float, default=0.005, help="PDR loss ratio (default 0.005)")
     live.add_argument("--precision", type=float, default=0.05, help="relative search precision (default 0.05)")
+    b2b = run.add_argument_group("live DUTs: RFC 2544 §26.4 back-to-back bursts after each point's search")
+    b2b.add_argument("--b2b-max-frames", type=int, help="longest burst tried, frames (<= 200000); enables the search")
+    b2b.add_argument("--b2b-min-frames", type=int, default=100, help="shortest burst tried, frames (default 100)")
+    b2b.add_argument("--b2b-precision", type=int, default=100, help="stop when the bounds are this close, frames "
+                     "(default 100)")
+    b2b.add_argument("--b2b-max-trials", type=int, default=12, help="bursts per search at most (default 12)")
+    b2b.add_argument("--b2b-repetitions", type=int, default=2, help="searches per point (default 2; RFC 2544: 50)")
+    b2b.add_argument("--b2b-max-time", type=float, default=30.0, help="back-to-back time per point at most, s "
+                     "(default 30)")
     run.add_argument("--results-dir", type=Path, default=Path("results/run"))
     run.add_argument("--baseline", help="run id or median:N to compare with")
     run.set_defaults(handler=_run_handler)

@@ -9,6 +9,9 @@ sweep and the baseline policy. Errors name the file and the key (``plan.toml: pe
                 tunnels, trial_duration_s, offered_load_pps, max_frames, burst
     [perf.search]  live only: min_load_pps, max_load_pps, trial_duration_s, pdr_loss_ratio,
                    precision, max_trials, max_total_time_s
+    [perf.back_to_back]  live only (RFC 2544 §26.4 bursts need a wire; an offline DUT gets a
+                   PlanError naming the key): min_frames, max_frames, precision_frames,
+                   max_trials (bursts per search), repetitions, max_total_time_s (per point)
     [perf.replay]  windows, depths, packets, every
     [baseline]  spec = "median:N" | "<run id>", tolerance_pct, [baseline.tolerance] per metric
 """
@@ -23,7 +26,9 @@ from typing import Any, TypeVar
 
 from harness.measure.rates import IMIX_SIMPLE, FrameSize
 from harness.measure.search import SearchParams
+from harness.measure.burst import BurstParams
 from harness.measure.sweep import CryptoDirection
+from harness.perf.back_to_back import BackToBackPlan
 from harness.perf.sweep import PerfSweep, ReplayPlan
 from harness.scenario import SaType
 
@@ -66,6 +71,7 @@ class Plan:
     suites: tuple[SuiteSpec, ...]
     perf: PerfSweep | None
     baseline: BaselinePolicy
+    back_to_back: BackToBackPlan | None = None  # [perf.back_to_back], live DUTs only
 
 
 class _Table:
@@ -175,10 +181,34 @@ def _replay(t: _Table) -> ReplayPlan:
     return plan
 
 
-def _perf(t: _Table) -> PerfSweep:
+def _back_to_back(t: _Table) -> BackToBackPlan:
+    pos = _positive_ints(t.source)
+    d = BurstParams(1, 2)
+
+    def count(name: str, default: int | None) -> int | None:
+        value = t.get(name, int, default)
+        return None if value is None else pos(value, t.key(name))
+
+    min_frames, max_frames = count("min_frames", None), count("max_frames", None)
+    precision, max_trials = count("precision_frames", d.precision_frames), count("max_trials", d.max_trials)
+    repetitions = count("repetitions", BackToBackPlan.repetitions)
+    budget = float(t.get("max_total_time_s", (int, float), BackToBackPlan.max_total_time_s))
+    t.done()
+    for name, value in (("min_frames", min_frames), ("max_frames", max_frames)):
+        if value is None:
+            t.fail("is required", t.key(name))
+    try:
+        return BackToBackPlan(BurstParams(min_frames, max_frames, precision, max_trials),  # type: ignore[arg-type]
+                              repetitions, budget)  # type: ignore[arg-type]
+    except ValueError as exc:
+        t.fail(str(exc))
+        raise
+
+
+def _perf(t: _Table) -> tuple[PerfSweep, BackToBackPlan | None]:
     src, d = t.source, PerfSweep()
     num = (int, float)
-    search, replay = t.table("search"), t.table("replay")
+    search, replay, b2b = t.table("search"), t.table("replay"), t.table("back_to_back")
     kw: dict[str, Any] = {
         "layout": t.get("layout", str, d.layout),
         "algorithms": t.items("algorithms", lambda v, k: v if isinstance(v, str) else t.fail("must be a string", k),
@@ -198,10 +228,11 @@ def _perf(t: _Table) -> PerfSweep:
     if kw["trial_duration_s"] <= 0 or kw["offered_load_pps"] <= 0:
         t.fail("trial_duration_s and offered_load_pps must be > 0")
     try:
-        return PerfSweep(**kw)
+        sweep = PerfSweep(**kw)
     except ValueError as exc:
         t.fail(str(exc))
         raise
+    return sweep, None if b2b is None else _back_to_back(b2b)
 
 
 def _suites(top: _Table) -> tuple[SuiteSpec, ...]:
@@ -260,10 +291,14 @@ def parse_plan(text: str, source: Path) -> Plan:
     if dut is DutKind.EXTERNAL and lab_raw is None:
         dut_t.fail("is required when dut.kind is external", "dut.lab")
     suites = _suites(top)
-    perf = None if perf_t is None else _perf(perf_t)
+    perf, b2b = (None, None) if perf_t is None else _perf(perf_t)
+    if b2b is not None and dut is DutKind.REFERENCE:
+        raise PlanError(f"{source}: perf.back_to_back: back-to-back bursts need a wire: dut.kind must be "
+                        f"{DutKind.REFERENCE_LIVE.value!r} or {DutKind.EXTERNAL.value!r}, not {dut.value!r}")
     baseline = _baseline(top.table("baseline"))
     top.done()
-    return Plan(source, name, results, dut, None if lab_raw is None else (base / lab_raw).resolve(), suites, perf, baseline)
+    return Plan(source, name, results, dut, None if lab_raw is None else (base / lab_raw).resolve(), suites, perf,
+                baseline, b2b)
 
 
 def load_plan(path: Path | str) -> Plan:

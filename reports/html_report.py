@@ -4,7 +4,7 @@ external assets, so it opens from disk or as a CI artifact.
 Sections (element ids), in reading order: ``summary`` (a verdict banner and the headline
 numbers a person takes in at a glance), ``conformance`` (failing tests, per-suite counts,
 algorithm x layout matrix, requirements cited), ``findings`` (grouped), ``performance``
-(tables and plots), ``comparison`` (against a baseline, per-metric tolerance), ``trend``
+(tables and plots, incl. RFC 2544 §26.4 back-to-back bursts for a live run), ``comparison`` (against a baseline, per-metric tolerance), ``trend``
 (nightly history), ``details`` (run provenance).
 """
 from __future__ import annotations
@@ -22,8 +22,8 @@ from reports.conformance import Status as VStatus
 from reports.conformance import status_frame
 from reports.html_conformance import conformance_section, findings_section
 from reports.html_parts import details, duration_ns, esc, figure, number, rate, table
-from reports.tables import (ThroughputBasis, comparison_table, metric_table, peak, plain, point_summary,
-                            throughput_basis, throughput_grid, throughput_table)
+from reports.tables import (ThroughputBasis, back_to_back_table, comparison_table, metric_table, peak, plain,
+                            point_summary, throughput_basis, throughput_grid, throughput_table)
 
 CSS = """body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:1240px;padding:0 1em;color:#222}
 h1{font-size:1.3em;margin:.2em 0}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
@@ -157,6 +157,7 @@ def performance_section(record: RunRecord, metrics: pd.DataFrame, link_l1_bps: f
                   details("all throughput figures per point", table(throughput_table(metrics)))]
         if "clear_frame_bytes" in metrics.columns:
             parts.append(figure(plots.throughput_vs_frame_size(metrics, link_l1_bps, basis), "throughput vs frame size"))
+    parts.append(back_to_back_part(metrics))
     lat = [h for h in record.histograms if h.name == "latency" and sum(h.counts) > 0]
     if lat:
         parts += ["<h3>Latency</h3>", figure(plots.latency_cdf(lat), "latency CDF"),
@@ -173,6 +174,20 @@ def performance_section(record: RunRecord, metrics: pd.DataFrame, link_l1_bps: f
                   "<p>The same share predicted by the RFC 4303 §3.4.3 window model; a DUT that follows the "
                   "RFC matches it:</p>", table(model, index=True)]
     return "".join(parts) + "</section>"
+
+
+B2B_NOTE = ("<p>RFC 2544 §26.4: the longest burst sent back to back at the tester's maximum rate that the "
+            "DUT forwarded without loss, by a binary search between min and max frames, averaged over the "
+            "searches. <b>search bound</b>: the longest burst tried passed, so the DUT may buffer more.</p>")
+
+
+def back_to_back_part(metrics: pd.DataFrame) -> str:
+    """The back-to-back table and bars; empty when the run has no ``b2b_frames``."""
+    b2b = back_to_back_table(metrics)
+    if b2b.empty:
+        return ""
+    return ("<h3>Back-to-back frames</h3>" + B2B_NOTE + table(b2b)
+            + figure(plots.back_to_back_bars(b2b), "back-to-back frames"))
 
 
 def comparison_section(comparison: Comparison | None) -> str:

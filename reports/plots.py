@@ -2,7 +2,7 @@
 
 Throughput vs frame size (pps and L1 Gbit/s, with the link's line rate), latency CDFs and a
 histogram from stored log-binned histograms, crypto-placement bars (same traffic, SA type
-switched), and a metric's trend over nightly runs. Throughput is PDR for a live run and
+switched), RFC 2544 §26.4 back-to-back bursts per point, and a metric's trend over nightly runs. Throughput is PDR for a live run and
 capacity (packets per CPU second) for an offline one, labelled as such (``tables.ThroughputBasis``).
 Panels without data are not drawn: a figure has only the panels it can fill.
 """
@@ -214,6 +214,9 @@ def placement_bars(metrics: pd.DataFrame, load_fraction: float = 0.5, fmt: str =
             ax = axes[i][j]
             for k, v in zip(row_keys, row):
                 sub = sub[sub[k] == v]
+            if sub.empty:  # this metric was not measured for this row (e.g. back-to-back only)
+                ax.axis("off")
+                continue
             _placement_grid(sub).plot.bar(ax=ax, rot=0, legend=False, width=0.8, logy=title.startswith("latency"))
             ax.set_title(f"{title}\n{' '.join(map(str, row))}" if row else title, fontsize=9)
             ax.set_xlabel("")
@@ -222,6 +225,26 @@ def placement_bars(metrics: pd.DataFrame, load_fraction: float = 0.5, fmt: str =
     fig.legend(handles, labels, loc="outside upper right", fontsize=8, title="SA type")
     fig.suptitle("Crypto placement, same traffic" + (f" (latency/CPU at {load_fraction:.0%} of PDR)"
                                                     if basis is ThroughputBasis.PDR else ""))
+    return render(fig, fmt)
+
+
+def back_to_back_bars(table: pd.DataFrame, fmt: str = "png") -> bytes:
+    """``tables.back_to_back_table`` as horizontal bars, one per point, with the search's upper
+    bound marked: a bar at the mark means the bound, not the DUT, was the limit."""
+    if table.empty:
+        raise ValueError("no back-to-back metrics to plot")
+    point = [c for c in table.columns if c in ("frame_size", "algorithm", "tunnels", "sa_type", "crypto_direction")]
+    labels = [" ".join(str(v) for v in row) for row in table[point].itertuples(index=False)]
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(table) + 1.4), layout="constrained")
+    ys = np.arange(len(table))
+    ax.barh(ys, table["back-to-back frames"], color="#4c72b0")
+    ax.scatter(table["max"], ys, marker="|", s=300, color="k", label="search upper bound", zorder=3)
+    ax.set_yticks(ys, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("longest lossless burst, frames (mean over the searches)")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title("Back-to-back frames (RFC 2544 §26.4)", fontsize=10)
     return render(fig, fmt)
 
 

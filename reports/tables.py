@@ -3,7 +3,9 @@
 Throughput comes in two kinds, never mixed in one table or plot: a live run's RFC 2544
 search gives NDR/PDR (``pdr_pps``...), an offline run against the in-process reference gives
 capacity in packets per CPU second (``capacity_pps``...). ``throughput_basis`` picks the one a
-run has, preferring PDR.
+run has, preferring PDR. ``back_to_back_table``: the RFC 2544 §26.4 longest lossless burst per
+live point (``b2b_frames``), the rate the tester sent it at and whether the search's upper bound,
+not the DUT, was the limit.
 """
 from __future__ import annotations
 
@@ -64,6 +66,32 @@ def throughput_table(metrics: pd.DataFrame) -> pd.DataFrame:
     table = table[[*keys, *(n for n in names if n in table.columns)]]
     order = ["clear_frame_bytes", *keys[3:]] if "clear_frame_bytes" in keys else keys
     return table.sort_values(order).reset_index(drop=True)
+
+
+B2B_COLUMNS = {"b2b_frames": "back-to-back frames", "b2b_burst_pps": "burst sent at (pps)"}
+B2B_LIMIT = "limited by"
+
+
+def back_to_back_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """A row per point with back-to-back metrics (the point keys that vary, frame sizes in byte
+    order), the search bounds, the mean longest lossless burst, the tester's burst rate and what
+    limited the result: ``search bound`` when it reached ``b2b_max_frames`` (the DUT may
+    buffer more), else ``DUT``."""
+    sub = metrics[metrics.metric.isin(list(B2B_COLUMNS))] if "metric" in metrics.columns else metrics.iloc[0:0]
+    if sub.empty:
+        return pd.DataFrame()
+    point = [c for c in POINT_KEYS if c in sub.columns and sub[c].nunique() > 1
+             and not c.endswith("_frame_bytes")] or ["frame_size"]
+    bounds = ["b2b_min_frames", "b2b_max_frames", "b2b_repetitions"]
+    grid = sub.pivot_table(index=[*point, *bounds], columns="metric", values="value", aggfunc="median").reset_index()
+    if "frame_size" in point and "clear_frame_bytes" in sub.columns:
+        size = sub.groupby("frame_size")["clear_frame_bytes"].median()
+        grid = grid.sort_values(point, key=lambda col: col.map(size) if col.name == "frame_size" else col)
+    grid[B2B_LIMIT] = ["search bound" if f >= hi else "DUT" for f, hi in zip(grid.b2b_frames, grid.b2b_max_frames)]
+    grid = grid[[*point, *bounds, *(c for c in B2B_COLUMNS if c in grid.columns), B2B_LIMIT]]
+    grid.columns.name = None
+    names = B2B_COLUMNS | {"b2b_min_frames": "min", "b2b_max_frames": "max", "b2b_repetitions": "repetitions"}
+    return grid.rename(columns=names).reset_index(drop=True)
 
 
 def metric_table(metrics: pd.DataFrame, metric: str, index: str, columns: Sequence[str]) -> pd.DataFrame:

@@ -2,23 +2,34 @@
 
 ``live_burst_sender`` gives ``harness.measure.burst`` its ``send_burst(n)``: ``n`` frames of one
 point (built by ``LiveMeasurer.traffic``, so decrypt bursts continue each SA's ESP sequence
-numbers and never trip anti-replay) are handed to the tester port unpaced — one sendmmsg loop,
-no rate (``send_paced(..., rate_pps=None)``) — i.e. back to back at the tester's maximum rate;
-``dut.collect()`` then returns what the DUT emitted and frames are counted by signature, as in
-``harness.perf.live``. A burst the tester could not send whole (cut at ``BURST_SEND_LIMIT_S``)
-counts its unsent frames as lost: it was not a burst of ``n``. ``back_to_back_metrics`` turns the search report into run-record metrics.
+numbers and never trip anti-replay; with N tunnels a burst is rounded up to whole rounds of N
+frames, one per tunnel, and the trial records the frames really sent) are handed to the tester
+port unpaced — one sendmmsg loop, no rate (``send_paced(..., rate_pps=None)``) — i.e. back to
+back at the tester's maximum rate; ``dut.collect()`` then returns what the DUT emitted (it waits
+until the output has been quiet, longer after a long drain tail, so one burst's late frames do
+not leak into the next) and frames are counted by signature, as in ``harness.perf.live``. A
+burst the tester could not send whole (cut at ``BURST_SEND_LIMIT_S``) counts its unsent frames
+as lost: it was not a burst of ``n``.
+
+``BackToBackPlan`` is the plan's ``[perf.back_to_back]`` table; ``run_point_back_to_back``
+runs it on one point and ``with_back_to_back`` runs it after each point's NDR/PDR search of a
+live sweep. ``back_to_back_metrics`` turns a point's report into run-record metrics.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import statistics
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from harness.dut.base import Dut
-from harness.measure.burst import BackToBackReport, BurstParams
+from harness.measure.burst import BackToBackReport, BurstParams, back_to_back
 from harness.measure.rates import FrameSize
 from harness.measure.sweep import CryptoDirection, SweepPoint
 from harness.measure.trial import TrialResult
 from harness.perf.counting import Counts, count, keyed
 from harness.perf.live import LiveMeasurer, PacedDut
+from harness.perf.offline import MAX_TRIAL_FRAMES
+from harness.perf.sweep import PerfSweep, Progress, Result, run_live
 from harness.results.record import Direction, Metric
 from harness.scenario import Scenario
 
@@ -34,6 +45,11 @@ class BurstTrial:
     counts: Counts
     send_elapsed_ns: int
     tester_capture_drops: int
+
+    @property
+    def send_pps(self) -> float:
+        """The rate the tester released the burst at (frames sent / send time)."""
+        return self.counts.offered / (max(self.send_elapsed_ns, 1) / 1e9)
 
 
 class LiveBurstSender:
@@ -69,13 +85,78 @@ def live_burst_sender(dut: Dut, scenario: Scenario, direction: CryptoDirection,
     return LiveBurstSender(dut, scenario, direction, frame)
 
 
-def back_to_back_metrics(point: SweepPoint, report: BackToBackReport, params: BurstParams) -> list[Metric]:
-    """``b2b_frames``: the mean longest lossless burst over the repetitions, with the point's
-    parameters plus the search bounds (a value equal to ``b2b_max_frames`` means the bound, not
-    the DUT, was the limit). Empty when some repetition lost even ``min_frames``."""
+@dataclass(frozen=True)
+class BackToBackPlan:
+    """``[perf.back_to_back]``: the burst search bounds, how many searches per point (RFC 2544
+    asks for 50; a nightly affords a few) and a time budget per point, s."""
+
+    params: BurstParams
+    repetitions: int = 2
+    max_total_time_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.repetitions < 1:
+            raise ValueError(f"repetitions must be >= 1, got {self.repetitions}")
+        if not self.max_total_time_s > 0:
+            raise ValueError(f"max_total_time_s must be > 0, got {self.max_total_time_s}")
+        if self.params.max_frames > MAX_TRIAL_FRAMES:
+            raise ValueError(f"max_frames must be <= {MAX_TRIAL_FRAMES}, got {self.params.max_frames}")
+
+
+@dataclass(frozen=True)
+class PointBackToBack:
+    """One point's back-to-back searches and every burst sent for them."""
+
+    point: SweepPoint
+    report: BackToBackReport
+    trials: tuple[BurstTrial, ...] = field(repr=False)
+
+    def summary(self) -> str:
+        """One line for people, e.g. ``b2b 64b-...: mean 19844.5 frames, searches [(19689, 20000)], 10 bursts``."""
+        mean = self.report.mean_frames
+        found = "no lossless burst" if mean is None else f"mean {mean:g} frames"
+        return (f"b2b {self.point.test_id}: {found}, searches (longest lossless, first lossy) "
+                f"{[(s.longest_lossless, s.first_lossy) for s in self.report.searches]} of "
+                f"{self.report.asked} asked, {len(self.trials)} bursts")
+
+
+def run_point_back_to_back(dut: Dut, point: SweepPoint, scenario: Scenario, plan: BackToBackPlan) -> PointBackToBack:
+    """``plan`` on one point (configures the DUT with ``scenario`` afresh)."""
+    sender = live_burst_sender(dut, scenario, point.direction, point.frame)
+    report = back_to_back(sender, plan.params, plan.repetitions, max_total_time_s=plan.max_total_time_s)
+    return PointBackToBack(point, report, tuple(sender.trials))
+
+
+def back_to_back_metrics(point: SweepPoint, report: BackToBackReport, params: BurstParams,
+                         trials: tuple[BurstTrial, ...] = ()) -> list[Metric]:
+    """``b2b_frames``: the mean longest lossless burst over the repetitions (see
+    ``BackToBackReport.mean_frames``), with the point's parameters plus the search bounds and
+    the repetitions asked (a value equal to ``b2b_max_frames`` means the bound, not the DUT,
+    was the limit); ``b2b_burst_pps``: the median rate the tester released the bursts at
+    (``trials``; the "maximum rate" of §26.4 is the tester's here). Empty when some repetition
+    lost even ``min_frames``."""
     mean = report.mean_frames
     if mean is None:
         return []
     p = point.params() | {"b2b_min_frames": params.min_frames, "b2b_max_frames": params.max_frames,
-                          "b2b_repetitions": len(report.searches)}
-    return [Metric.of("b2b_frames", mean, "frames", Direction.HIGHER_IS_BETTER, **p)]
+                          "b2b_repetitions": report.asked}
+    out = [Metric.of("b2b_frames", mean, "frames", Direction.HIGHER_IS_BETTER, **p)]
+    if trials:
+        out.append(Metric.of("b2b_burst_pps", statistics.median(t.send_pps for t in trials), "pps",
+                             Direction.HIGHER_IS_BETTER, **p))
+    return out
+
+
+def with_back_to_back(sweep: PerfSweep, plan: BackToBackPlan, dut: Dut, progress: Progress = lambda _: None,
+                      log: Progress = lambda _: None) -> Iterator[Result]:
+    """``run_live``'s results, each point's followed by its back-to-back metrics (``log`` gets
+    ``PointBackToBack.summary()``), then the rest (replay). ``run_live`` yields one result per
+    case, in ``sweep.cases()`` order, before anything else."""
+    live = run_live(sweep, dut, progress)
+    for (point, scenario), result in zip(sweep.cases(), live):
+        yield result
+        done = run_point_back_to_back(dut, point, scenario, plan)
+        progress(f"b2b-{point.test_id}")
+        log(done.summary())
+        yield back_to_back_metrics(point, done.report, plan.params, done.trials), []
+    yield from live
