@@ -70,7 +70,7 @@ class RingCapture:
             self._thread.start()
 
     def _copy_ready(self) -> int:
-        """Copy the ready blocks out of the ring (bounded by max_frames pending); how many packets."""
+        """Copy the ready blocks out of the ring (until max_frames are pending); how many packets."""
         with self._lock:
             got = self._ring.take_blocks(self._blocks, self._max_frames - self._pending)
             self._pending += got
@@ -81,9 +81,11 @@ class RingCapture:
         poller = select.poll()
         poller.register(self._sock.fileno(), select.POLLIN | select.POLLERR)
         while not self._stop.is_set() and time.monotonic() < deadline:
-            ready = poller.poll(POLL_MS)
-            if not self._copy_ready() and ready:
-                self._stop.wait(POLL_MS / 1000)  # max_frames pending: no room until take()
+            if self._pending >= self._max_frames:
+                self._stop.wait(POLL_MS / 1000)  # no room until take(); the kernel counts drops
+                continue
+            poller.poll(POLL_MS)
+            self._copy_ready()
 
     def _split(self) -> list[Captured]:
         with self._lock:

@@ -100,19 +100,17 @@ class RxRingV3:
         """Copy every ready block (in ring order) to ``out`` and hand it back; return the
         number of packets they hold.
 
-        Stops at the first block still owned by the kernel, or before a block that would take
-        the count past ``max_packets`` (that block stays in the ring).
+        Stops at the first block still owned by the kernel, or once ``max_packets`` are
+        taken (whole blocks only, so the last one may carry the count past it).
         """
         mm = self._map
         size = self.block_size
         taken = 0
         for _ in range(self.blocks):
             base = self._cursor * size
-            if not _U32.unpack_from(mm, base + 8)[0] & TP_STATUS_USER:
+            if taken >= max_packets or not _U32.unpack_from(mm, base + 8)[0] & TP_STATUS_USER:
                 break
             count, _first, used = _BLOCK.unpack_from(mm, base + 12)
-            if taken + count > max_packets:
-                break
             out.append(mm[base : base + min(used, size)])
             taken += count
             _U32.pack_into(mm, base + 8, TP_STATUS_KERNEL)
