@@ -97,9 +97,11 @@ class Gateway:
                     replay_window: int = 0, esn: bool = False, engine: str = "library",
                     port_macs: dict[int, bytes] | None = None,
                     lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs,
-                    mtu: int | None = None, enabled_ports: frozenset[int] | None = None) -> Gateway:
+                    mtu: int | None = None, enabled_ports: frozenset[int] | None = None,
+                    fast_path: bool = True) -> Gateway:
         """Build tables, ESP SAs (algorithm support is checked here) and the datapath.
-        ``lookaside_runner`` runs one burst on the engine thread."""
+        ``lookaside_runner`` runs one burst on the engine thread; ``fast_path=False`` sends
+        every packet through the graph (``datapath.fastpath``)."""
         unprotected_ports = frozenset(unprotected_ports)
         enabled = None if enabled_ports is None else frozenset(enabled_ports)
         check_options(cfg, unprotected_ports, replay_window, mtu, enabled)
@@ -110,7 +112,8 @@ class Gateway:
                                                 replay_window=replay_window, esn=esn, engine=esp_engine)
             for rule in cfg.sa
         }
-        options = DatapathOptions(unprotected_ports, lookaside_runner=lookaside_runner, mtu=mtu, ports=enabled)
+        options = DatapathOptions(unprotected_ports, lookaside_runner=lookaside_runner, mtu=mtu, ports=enabled,
+                                  fast_path=fast_path)
         datapath = Datapath(cfg, tables, ESP_OPS, esp_sas, options)
         return cls(cfg, tables, datapath, unprotected_ports)
 

@@ -35,6 +35,8 @@ from gateway_ref.crypto.placement_lookaside import Job, LookasideEngine, run_job
 from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.counters import Counters
 from gateway_ref.datapath.espops import EspOps
+from gateway_ref.datapath.fastpath import NAME as FAST_NAME
+from gateway_ref.datapath.fastpath import OutboundFastPath
 from gateway_ref.datapath.graph import Graph
 from gateway_ref.datapath.nodes_crypto import CryptoLookaside, completions_to_inject
 from gateway_ref.datapath.nodes_fwd import Drop, Route, Tx
@@ -52,12 +54,14 @@ _PROTOCOL_TYPES = (OffloadType.INLINE_PROTOCOL, OffloadType.LOOKASIDE_PROTOCOL)
 class DatapathOptions:
     """``unprotected_ports``: secgw ``-u``; ``mtu``: ``--mtu`` (L3 bytes; longer packets are
     dropped at TX, as secgw does without reassembly; None: no limit); ``ports``: the enabled ports (secgw
-    ``-p``), None for every port: a packet routed to any other port is dropped at TX."""
+    ``-p``), None for every port: a packet routed to any other port is dropped at TX;
+    ``fast_path``: off runs every packet through the graph (the fast path's equivalence tests)."""
 
     unprotected_ports: frozenset[int]
     lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs
     mtu: int | None = None
     ports: frozenset[int] | None = None
+    fast_path: bool = True  # ``ipsec-out-fast`` in front of the graph (fastpath.py)
 
 
 class Datapath:
@@ -85,15 +89,22 @@ class Datapath:
             Route(tables), self.tx, Drop(self.counters), CryptoLookaside(self.engine),
         ]
         self.graph = Graph(nodes)
+        self.fast = (OutboundFastPath(spd_out[Family.IPV4], self.sas_out, self.tx, self.counters, natt)
+                     if options.fast_path else None)
 
     def process(self, port: int, frames: list[bytes]) -> dict[int, list[bytes]]:
         """Run one received burst; return frames sent per port (with ready lookaside completions)."""
         self.counters.port_rx[port] += len(frames)
-        bufs = list(map(Buf, frames, repeat(port, len(frames))))
-        if self.inline_rx is not None and port in self.unprotected:
-            self.graph.run(self.inline_rx.receive(bufs))
-        else:
-            self.graph.run({"ethernet-input": bufs})
+        if self.fast is not None and port not in self.unprotected:
+            handled = self.fast.run(frames)
+            if handled:
+                frames = frames[handled:]
+        if frames:
+            bufs = list(map(Buf, frames, repeat(port, len(frames))))
+            if self.inline_rx is not None and port in self.unprotected:
+                self.graph.run(self.inline_rx.receive(bufs))
+            else:
+                self.graph.run({"ethernet-input": bufs})
         if self.engine is not None:
             done = self.engine.poll()
             if done:
@@ -118,6 +129,8 @@ class Datapath:
 
     def snapshot(self) -> dict[str, Any]:
         nodes = {n.name: {"calls": n.calls, "packets": n.packets} for n in self.graph.order}
+        if self.fast is not None:
+            nodes[FAST_NAME] = {"calls": self.fast.calls, "packets": self.fast.packets}
         return self.counters.snapshot(self.all_sas, self.pending, nodes)
 
     def close(self) -> None:
