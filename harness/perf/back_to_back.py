@@ -6,10 +6,20 @@ numbers and never trip anti-replay; with N tunnels a burst is rounded up to whol
 frames, one per tunnel, and the trial records the frames really sent) are handed to the tester
 port unpaced — one sendmmsg loop, no rate (``send_paced(..., rate_pps=None)``) — i.e. back to
 back at the tester's maximum rate; ``dut.collect()`` then returns what the DUT emitted (it waits
-until the output has been quiet, longer after a long drain tail, so one burst's late frames do
-not leak into the next) and frames are counted by signature, as in ``harness.perf.live``. A
-burst the tester could not send whole (cut at ``BURST_SEND_LIMIT_S``) counts its unsent frames
-as lost: it was not a burst of ``n``.
+until the output has been quiet, longer after a long drain tail) and frames are counted by
+signature, as in ``harness.perf.live``. Two guards keep a DUT starved of CPU (a loaded CI box)
+from reading as loss or leaking into the next burst:
+
+- late frames: while frames are missing, ``collect`` is called again as long as it still
+  brings frames, up to ``LATE_GRACE_S`` (RFC 2544 §23 waits 2 s for remaining frames), so a
+  DUT that paused longer than the quiet time is waited for; a frame it really dropped ends
+  the wait at the first empty collect;
+- stale frames: a frame whose kernel RX timestamp precedes the burst's first send
+  (CLOCK_REALTIME both) belongs to an earlier burst and is discarded (``BurstTrial.stale``),
+  never credited to this one (encrypt bursts of one length reuse their signatures).
+
+A burst the tester could not send whole (cut at ``BURST_SEND_LIMIT_S``) counts its unsent
+frames as lost: it was not a burst of ``n``.
 
 ``BackToBackPlan`` is the plan's ``[perf.back_to_back]`` table; ``run_point_back_to_back``
 runs it on one point and ``with_back_to_back`` runs it after each point's NDR/PDR search of a
@@ -18,10 +28,11 @@ live sweep. ``back_to_back_metrics`` turns a point's report into run-record metr
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from harness.dut.base import Dut
+from harness.dut.base import Dut, ReceivedFrame
 from harness.measure.burst import BackToBackReport, BurstParams, back_to_back
 from harness.measure.rates import FrameSize
 from harness.measure.sweep import CryptoDirection, SweepPoint
@@ -34,17 +45,21 @@ from harness.results.record import Direction, Metric
 from harness.scenario import Scenario
 
 BURST_SEND_LIMIT_S = 5.0  # a burst's send is cut after this long (bounds a stuck tester)
+LATE_GRACE_S = 2.0  # RFC 2544 §23: wait this long for remaining frames while some are missing
 
 
 @dataclass(frozen=True)
 class BurstTrial:
-    """One burst: what was asked, what the tester sent, the counts, the tester capture's drops."""
+    """One burst: what was asked, what the tester sent, the counts, the tester capture's drops,
+    frames of earlier bursts discarded, and how many extra collects waited for late frames."""
 
     asked: int
     result: TrialResult
     counts: Counts
     send_elapsed_ns: int
     tester_capture_drops: int
+    stale: int = 0
+    late_collects: int = 0
 
     @property
     def send_pps(self) -> float:
@@ -67,16 +82,33 @@ class LiveBurstSender:
         t = self._measurer.traffic(n)
         sent = self._paced.send_paced(t.in_port, t.frames, rate_pps=None,  # None: unpaced
                                       duration_limit_s=BURST_SEND_LIMIT_S)
-        received = self._measurer.dut.collect()
+        since = sent.first_tx_ns or 0
+        keys = t.keys[:sent.frames_sent]
+        received, stale = _fresh(self._measurer.dut.collect(), since)
+        counts, _ = count(keys, t.out_port, keyed(received, t.read_key))
+        late, deadline = 0, time.monotonic() + LATE_GRACE_S
+        while counts.lost and time.monotonic() < deadline:
+            more, old = _fresh(self._measurer.dut.collect(), since)
+            stale += old
+            if not more:
+                break
+            late += 1
+            received += more
+            counts, _ = count(keys, t.out_port, keyed(received, t.read_key))
         drops = self._paced.tester_capture_drops()
-        counts, _ = count(t.keys[:sent.frames_sent], t.out_port, keyed(received, t.read_key))
         send_s = max(sent.elapsed_ns, 1) / 1e9
         result = TrialResult(
             duration_s=send_s, offered_load_pps=sent.frames_sent / send_s, offered=len(t.frames),
             forwarded=counts.forwarded, lost=len(t.frames) - counts.forwarded,
             duplicated=counts.duplicated, reordered=counts.reordered, unexpected=counts.unexpected)
-        self.trials.append(BurstTrial(len(t.frames), result, counts, sent.elapsed_ns, drops))
+        self.trials.append(BurstTrial(len(t.frames), result, counts, sent.elapsed_ns, drops, stale, late))
         return result
+
+
+def _fresh(frames: Sequence[ReceivedFrame], since_ns: int) -> tuple[list[ReceivedFrame], int]:
+    """``frames`` received at or after ``since_ns`` (or without a timestamp), and how many were older."""
+    fresh = [f for f in frames if not f.ts_ns or f.ts_ns >= since_ns]
+    return fresh, len(frames) - len(fresh)
 
 
 def live_burst_sender(dut: Dut, scenario: Scenario, direction: CryptoDirection,

@@ -12,6 +12,7 @@ from harness.scenario import SaType
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = Path("/plans/p.toml")
+LIVE = '[dut]\nkind = "reference-live"\n'
 
 
 def test_example_plan_loads():
@@ -42,6 +43,18 @@ def test_minimal_plan_defaults():
     ('[perf]\nalgorithms = ["aes999gcm"]\n', "perf: preset"),
     ('[perf.search]\nmax_load_pps = 1000\n', "perf.search.min_load_pps"),
     ('[perf.replay]\nwindows = [0]\n', "perf.replay.windows[0]"),
+    (f'{LIVE}[perf.back_to_back]\nmax_frames = 1000\n', "perf.back_to_back.min_frames: is required"),
+    (f'{LIVE}[perf.back_to_back]\nmin_frames = 100\nmax_frames = 10\n', "perf.back_to_back: BurstParams"),
+    (f'{LIVE}[perf.back_to_back]\nmin_frames = 1\nmax_frames = 300000\n', "perf.back_to_back: max_frames must be"),
+    (f'{LIVE}[perf.back_to_back]\nmin_frames = 1\nmax_frames = 9\nrepetitions = 0\n',
+     "perf.back_to_back.repetitions"),
+    (f'{LIVE}[perf.back_to_back]\nmin_frames = 1\nmax_frames = 9\nmax_total_time_s = 0\n',
+     "perf.back_to_back: max_total_time_s must be > 0"),
+    (f'{LIVE}[perf.back_to_back]\nmin_frames = 1\nmax_frames = 9\nmax_trials = "8"\n',
+     "perf.back_to_back.max_trials"),
+    (f'{LIVE}[perf.back_to_back]\nmin_frames = 1\nmax_frames = 9\nprecision = 3\n',
+     "perf.back_to_back: unknown key(s) ['precision']"),
+    ('[perf.back_to_back]\nmin_frames = 1\nmax_frames = 9\n', "perf.back_to_back: back-to-back bursts need a wire"),
     ('[dut]\nkind = "qemu"\n', "dut.kind"),
     ('[dut]\nkind = "external"\n', "dut.lab"),
     ('[[suite]]\nname = "x"\n', "suite[0].paths"),
@@ -73,3 +86,18 @@ def test_scale_and_live_example_plans_load():
     live = load_plan(ROOT / "examples" / "live-plan.toml")
     assert live.dut is DutKind.REFERENCE_LIVE and live.perf is not None and live.perf.search is not None
     assert live.perf.search.max_trials == 12 and live.perf.max_frames == 200_000
+    assert live.back_to_back is not None and live.back_to_back.repetitions >= 1
+    assert live.back_to_back.params.min_frames < live.back_to_back.params.max_frames
+    assert scale.back_to_back is None
+
+
+def test_back_to_back_table():
+    plan = parse_plan(f'{LIVE}[perf.back_to_back]\nmin_frames = 50\nmax_frames = 900\nprecision_frames = 10\n'
+                      'max_trials = 6\nrepetitions = 3\nmax_total_time_s = 12.5\n', SRC)
+    b2b = plan.back_to_back
+    assert (b2b.params.min_frames, b2b.params.max_frames, b2b.params.precision_frames, b2b.params.max_trials) == (
+        50, 900, 10, 6)
+    assert (b2b.repetitions, b2b.max_total_time_s) == (3, 12.5)
+    external = parse_plan('[dut]\nkind = "external"\nlab = "lab.toml"\n[perf.back_to_back]\nmin_frames = 1\n'
+                          'max_frames = 2\n', SRC)
+    assert external.back_to_back.params.max_frames == 2 and external.back_to_back.repetitions == 2
