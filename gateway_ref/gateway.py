@@ -101,7 +101,7 @@ class Gateway:
                     fast_path: bool = True) -> Gateway:
         """Build tables, ESP SAs (algorithm support is checked here) and the datapath.
         ``lookaside_runner`` runs one burst on the engine thread; ``fast_path=False`` sends
-        every packet through the graph (``datapath.fastpath``)."""
+        every packet through the graph (``datapath.fast_out``)."""
         unprotected_ports = frozenset(unprotected_ports)
         enabled = None if enabled_ports is None else frozenset(enabled_ports)
         check_options(cfg, unprotected_ports, replay_window, mtu, enabled)

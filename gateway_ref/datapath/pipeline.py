@@ -7,6 +7,11 @@ Graph (node names stable)::
     ipsec-classify -> sad-in -> esp-decrypt [-> crypto-lookaside ~> esp-decrypt-post] -> spd-in -> route
     ipsec-classify -> spd-in ;  spd-out -> route ;  route -> tx ;  every node -> drop
 
+In front of the graph, two fast paths take the common cases and decide them once per flow
+(``fast_out.py``: protected-port IPv4 flows protected by a cpu-crypto SA; ``fast_in.py``:
+bursts of IPv4 ESP for cpu-crypto SAs, their decrypted packets forwarded per flow verdict);
+what they do not take goes through the graph, which stays the reference for every packet.
+
 ``~>``: lookaside completions come back on a later ``process``/``flush``. ``port-rx`` is the
 emulated NIC of an unprotected port with inline inbound SAs (``ports.py``); inline outbound
 crypto runs in ``tx``. Encrypted packets of an SA with a fixed port skip ``route``.
@@ -35,8 +40,10 @@ from gateway_ref.crypto.placement_lookaside import Job, LookasideEngine, run_job
 from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.counters import Counters
 from gateway_ref.datapath.espops import EspOps
-from gateway_ref.datapath.fastpath import NAME as FAST_NAME
-from gateway_ref.datapath.fastpath import OutboundFastPath
+from gateway_ref.datapath.fast_in import NAME as FAST_IN
+from gateway_ref.datapath.fast_in import InboundFastPath
+from gateway_ref.datapath.fast_out import NAME as FAST_OUT
+from gateway_ref.datapath.fast_out import OutboundFastPath
 from gateway_ref.datapath.graph import Graph
 from gateway_ref.datapath.nodes_crypto import CryptoLookaside, completions_to_inject
 from gateway_ref.datapath.nodes_fwd import Drop, Route, Tx
@@ -61,7 +68,7 @@ class DatapathOptions:
     lookaside_runner: Callable[[Sequence[Job]], None] = run_jobs
     mtu: int | None = None
     ports: frozenset[int] | None = None
-    fast_path: bool = True  # ``ipsec-out-fast`` in front of the graph (fastpath.py)
+    fast_path: bool = True  # ``ipsec-out-fast``/``ipsec-in-fast`` in front of the graph
 
 
 class Datapath:
@@ -91,14 +98,24 @@ class Datapath:
         self.graph = Graph(nodes)
         self.fast = (OutboundFastPath(spd_out[Family.IPV4], self.sas_out, self.tx, self.counters, natt)
                      if options.fast_path else None)
+        route, sad_in = self.graph.nodes["route"], self.graph.nodes["sad-in"]
+        self.fast_in = (InboundFastPath(sad_in.sad[0], spd_in[Family.IPV4], route.lookup4, self.tx, self.counters)
+                        if options.fast_path and self.inline_rx is None else None)
 
     def process(self, port: int, frames: list[bytes]) -> dict[int, list[bytes]]:
         """Run one received burst; return frames sent per port (with ready lookaside completions)."""
         self.counters.port_rx[port] += len(frames)
-        if self.fast is not None and port not in self.unprotected:
-            handled = self.fast.run(frames)
-            if handled:
-                frames = frames[handled:]
+        if port not in self.unprotected:
+            if self.fast is not None:
+                handled = self.fast.run(frames)
+                if handled:
+                    frames = frames[handled:]
+        elif self.fast_in is not None:
+            decrypted = self.fast_in.run(port, frames)
+            if decrypted is not None:
+                frames = []
+                if decrypted:
+                    self.graph.run({"spd-in": decrypted})
         if frames:
             bufs = list(map(Buf, frames, repeat(port, len(frames))))
             if self.inline_rx is not None and port in self.unprotected:
@@ -129,8 +146,9 @@ class Datapath:
 
     def snapshot(self) -> dict[str, Any]:
         nodes = {n.name: {"calls": n.calls, "packets": n.packets} for n in self.graph.order}
-        if self.fast is not None:
-            nodes[FAST_NAME] = {"calls": self.fast.calls, "packets": self.fast.packets}
+        for fast, name in ((self.fast, FAST_OUT), (self.fast_in, FAST_IN)):
+            if fast is not None:
+                nodes[name] = {"calls": fast.calls, "packets": fast.packets}
         return self.counters.snapshot(self.all_sas, self.pending, nodes)
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""``ipsec-out-fast`` (datapath/fastpath.py) against the graph it fronts: the same bursts with
+"""``ipsec-out-fast`` (datapath/fast_out.py) against the graph it fronts: the same bursts with
 the fast path on and off give the same frames, in the same order, and the same counters."""
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ It takes the longest prefix of a burst whose packets it can handle; from the fir
 cannot (not plain IPv4 with a 20-byte header, ESP or NAT-T UDP, shorter than the SPD's
 selector bytes, a flow that is not eligible) the rest of the burst goes through the graph,
 in order. So per-flow and per-SA order never changes, and every case but the common one keeps
-the graph's semantics (the graph stays the reference; ``test_fastpath`` checks that a burst
+the graph's semantics (the graph stays the reference; ``test_fast_out`` checks that a burst
 gives the same frames and counters with and without this node). Counters are the graph's:
 port tx, SPD protect, ESP drops under ``esp-encrypt``, MTU drops under ``tx``.
 """
@@ -69,7 +69,7 @@ class OutboundFastPath:
         caches, natt_udp, entry_of = self._caches, self._natt_udp, self._entry
         reason_type, mtu = DropReason, self._tx.mtu
         out = self._tx.frames
-        sent: dict[int, int] = {}
+        before = {p: len(lst) for p, lst in self._tx.frames.items()}  # tx counted per burst, as ``tx`` does
         dropped: list[DropReason] = []
         mtu_drops = 0
         n = 0
@@ -103,9 +103,8 @@ class OutboundFastPath:
             if lst is None:
                 lst = out[port] = []
             lst.append(hdr + res)
-            sent[port] = sent.get(port, 0) + 1
         if n:
-            self._count(n, sent, dropped, mtu_drops)
+            self._count(n, {p: len(lst) - before.get(p, 0) for p, lst in out.items()}, dropped, mtu_drops)
         return n
 
     def _count(self, n: int, sent: dict[int, int], dropped: list[DropReason], mtu_drops: int) -> None:
