@@ -16,7 +16,13 @@ One trial at load L for D seconds:
    equals ``burst``; any other DUT gets one ``dut.send`` call per burst. The send is cut at
    D + ``SEND_SLACK_S``; frames never sent are not offered;
 3. ``dut.collect()`` returns what the DUT emitted (after its output settled), with kernel RX
-   timestamps (CLOCK_REALTIME, TPACKET_V3) taken on the tester's capture socket;
+   timestamps (CLOCK_REALTIME, TPACKET_V3) taken on the tester's capture socket
+   (``collect_counted``). Two guards keep a DUT starved of CPU (a loaded CI box) from reading
+   as loss or leaking into the next trial: while frames are missing, ``collect`` is called
+   again as long as it still brings frames, up to ``LATE_GRACE_S`` (RFC 2544 §23 waits 2 s for
+   remaining frames); a frame whose RX timestamp precedes the trial's first send belongs to an
+   earlier trial and is discarded (``LiveTrial.stale``), never credited to this one (trials
+   reuse signatures);
 4. counts: forwarded = distinct sent signatures seen on the right port, lost = offered -
    forwarded (integers, so forwarded + lost == offered always). ``lost`` is what the tester
    saw, as RFC 2544 counts it; frames the tester's own capture dropped (kernel
@@ -36,11 +42,12 @@ process: ``None``.
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from harness.dut.base import Dut
+from harness.dut.base import Dut, ReceivedFrame
 from harness.io.pacing import Rate, paced_send
 from harness.io.afpacket import AfPacketPort
 from harness.io.port import SendResult
@@ -51,11 +58,12 @@ from harness.measure.trial import TrialResult
 from harness.perf.counting import Counts, count, keyed
 from harness.perf.offline import DEFAULT_BURST, MAX_TRIAL_FRAMES, frames_for, whole_rounds
 from harness.perf.scenario_ops import dut_options, protected_tunnels
-from harness.perf.traffic import PointTraffic, point_traffic
+from harness.perf.traffic import FrameKey, KeyReader, PointTraffic, point_traffic
 from harness.scenario import Scenario
 from harness.verify.correlate import Correlation
 
 SEND_SLACK_S = 5.0  # a trial's send may run this much past its duration before it is cut
+LATE_GRACE_S = 2.0  # RFC 2544 §23: wait this long for remaining frames while some are missing
 TESTER_SHORTFALL = 0.02  # achieved load below (1 - this) x asked: the trial is tester-limited
 
 
@@ -82,6 +90,8 @@ class LiveTrial:
     achieved_load_pps: float  # frames sent / send time
     send: SendResult
     tester_capture_drops: int | None = None  # None: the DUT adapter cannot tell
+    stale: int = 0  # frames of earlier trials discarded
+    late_collects: int = 0  # extra collects that brought late frames
 
     @property
     def tester_limited(self) -> bool:
@@ -91,6 +101,41 @@ class LiveTrial:
     def dut_lost(self) -> int:
         """Lost frames not explained by drops in the tester's own capture."""
         return self.counts.lost - min(self.counts.lost, self.tester_capture_drops or 0)
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What one trial's collects brought, counted (see the module docstring, step 3)."""
+
+    received: list[ReceivedFrame]
+    counts: Counts
+    corr: Correlation
+    stale: int
+    late_collects: int
+
+
+def _fresh(frames: Sequence[ReceivedFrame], since_ns: int) -> tuple[list[ReceivedFrame], int]:
+    """``frames`` received at or after ``since_ns`` (or without a timestamp), and how many were older."""
+    fresh = [f for f in frames if not f.ts_ns or f.ts_ns >= since_ns]
+    return fresh, len(frames) - len(fresh)
+
+
+def collect_counted(dut: Dut, keys: Sequence[FrameKey], out_port: int, read_key: KeyReader,
+                    since_ns: int) -> Collected:
+    """Collect the DUT's output for frames sent from ``since_ns`` (CLOCK_REALTIME) with ``keys``,
+    waiting for late frames while some are missing and discarding stale ones; count them."""
+    received, stale = _fresh(dut.collect(), since_ns)
+    counts, corr = count(keys, out_port, keyed(received, read_key))
+    late, deadline = 0, time.monotonic() + LATE_GRACE_S
+    while counts.lost and time.monotonic() < deadline:
+        more, old = _fresh(dut.collect(), since_ns)
+        stale += old
+        if not more:
+            break
+        late += 1
+        received += more
+        counts, corr = count(keys, out_port, keyed(received, read_key))
+    return Collected(received, counts, corr, stale, late)
 
 
 def latency_samples(send: SendResult, corr: Correlation, keys: Sequence[tuple[int, int]]) -> list[int]:
@@ -155,9 +200,9 @@ class LiveMeasurer:
         t = self.traffic(n)
         dut = self.dut
         sent = self._send(t.frames, t.in_port, offered_load_pps, duration_s + SEND_SLACK_S)
-        received = dut.collect()
+        got = collect_counted(dut, t.keys[:sent.frames_sent], t.out_port, t.read_key, sent.first_tx_ns or 0)
         tester_drops = dut.tester_capture_drops() if isinstance(dut, PacedDut) else None
-        counts, corr = count(t.keys[:sent.frames_sent], t.out_port, keyed(received, t.read_key))
+        counts, corr = got.counts, got.corr
         latency = latency_samples(sent, corr, t.keys)
         send_s = max(sent.elapsed_ns, 1) / 1e9
         achieved = sent.frames_sent / send_s
@@ -167,7 +212,8 @@ class LiveMeasurer:
             reordered=counts.reordered, unexpected=counts.unexpected,
             latency=summarize(latency) if latency else None,
             latency_histogram=histogram(latency) if latency else None)
-        trial = LiveTrial(result, counts, offered_load_pps, achieved, sent, tester_drops)
+        trial = LiveTrial(result, counts, offered_load_pps, achieved, sent, tester_drops, got.stale,
+                          got.late_collects)
         self.trials.append(trial)
         return trial
 
