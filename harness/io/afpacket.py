@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from harness.io import packetsock
 from harness.io.capture import RecvCapture, RingCapture
 from harness.io.pacing import DEFAULT_BURST, Rate, paced_send
-from harness.io.sendmmsg import BatchSender
+from harness.io.sendmmsg import UIO_MAXIOV, BatchSender
 from harness.io.packetsock import ZERO_STATS, KernelStats
 from harness.io.port import DEFAULT_DURATION_LIMIT_S, Captured, PortError, PortStats, SendResult
 from harness.io.rxring import RingFormatError
@@ -29,7 +29,7 @@ from harness.io.txring import TxRing, slot_size_for
 from harness.topo.netns import call_in_netns
 
 _RETRY_ERRNOS = {errno.ENOBUFS, errno.EAGAIN}
-UNPACED_MMSG_BURST = 128  # frames per sendmmsg call when no rate is asked for
+UNPACED_MMSG_BURST = UIO_MAXIOV  # frames per sendmmsg call when no rate is asked for
 
 
 class TxMode(enum.Enum):
@@ -53,7 +53,10 @@ class AfPacketConfig:
 
     sendmmsg() per burst beat ``send()`` per frame by x1.27-1.35 on veth (same run, 64-byte
     frames), and ``send()`` beat the TPACKET_V2 TX ring (the ring's per-slot Python copy
-    costs more than the syscall it saves), so SENDMMSG is the default TX mode.
+    costs more than the syscall it saves), so SENDMMSG is the default TX mode. Unpaced sends
+    use UNPACED_MMSG_BURST (1024, the kernel's per-call maximum) frames per call: x1.3-1.55
+    the pps of 128 with a capture on the peer, 25-50 % less user and ~15 % less system CPU
+    per frame (alternating runs, same rig).
     """
 
     tx_mode: TxMode = TxMode.SENDMMSG
@@ -68,6 +71,12 @@ class AfPacketConfig:
     rx_retire_ms: int = 60  # long: every retired block is a new block, see rxring.py
     rx_threaded: bool = False  # ring: walk while capturing (thread) or only at stop
     rcvbuf_bytes: int = 64 << 20
+
+    def __post_init__(self) -> None:
+        limit = UIO_MAXIOV if self.tx_mode is TxMode.SENDMMSG else None
+        if self.burst < 1 or (limit is not None and self.burst > limit):
+            raise ValueError(f"burst={self.burst}: must be 1..{limit} for {self.tx_mode.value}"
+                             if limit else f"burst={self.burst}: must be at least 1")
 
 
 class AfPacketPort:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 
 _WORDS_PER_MSG = 8
+UIO_MAXIOV = 1024  # the kernel sends at most this many messages per call
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
@@ -35,6 +36,8 @@ class BatchSender:
     def __init__(self, fd: int, capacity: int = 256) -> None:
         if reason := sendmmsg_missing():
             raise OSError(errno.ENOSYS, reason)
+        if not 1 <= capacity <= UIO_MAXIOV:
+            raise ValueError(f"capacity={capacity}: must be 1..{UIO_MAXIOV} (the kernel's UIO_MAXIOV)")
         self.capacity = capacity
         self._fd = fd
         self._vecs = (ctypes.c_size_t * (2 * capacity))()
