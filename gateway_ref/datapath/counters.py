@@ -41,6 +41,16 @@ class Counters:
         self.policy: Counter[tuple[Family, Direction, PolicyAction]] = Counter()
         self.policy_skipped: Counter[tuple[Family, Direction]] = Counter()  # no rules: passed unchecked
 
+    def add_burst(self, sent: dict[int, int], drops: list[tuple[str, DropReason]]) -> None:
+        """A fast path's burst (``fast_out``, ``fast_in``): frames sent per port, and drops as
+        (node, reason) under the node of the graph that would have dropped the packet."""
+        for port, n in sent.items():
+            if n:
+                self.port_tx[port] += n
+        for node, reason in drops:
+            self.drops[reason] += 1
+            self.drops_by_node[(node, reason)] += 1
+
     @property
     def rx(self) -> int:
         return sum(self.port_rx.values())

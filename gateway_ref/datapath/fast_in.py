@@ -26,6 +26,7 @@ from gateway_ref.cfg.records import Direction, Family, PolicyAction
 from gateway_ref.datapath.buf import Buf, SaCtx
 from gateway_ref.datapath.counters import Counters
 from gateway_ref.datapath.drops import DropReason
+from gateway_ref.datapath.fast_out import MTU_DROP
 from gateway_ref.datapath.l3 import ipv4_with_checksum
 from gateway_ref.datapath.nodes_fwd import Tx
 
@@ -109,18 +110,14 @@ class InboundFastPath:
                 op.run()
             keep(op)
         to_graph: list[Buf] = []
-        dropped: list[DropReason] = []
+        dropped: list[tuple[str, DropReason]] = []
         policy = [0, 0]
-        before = {p: len(lst) for p, lst in self._tx.frames.items()}  # tx counted per burst, as ``tx`` does
         out, mtu, fix, entry_of = self._tx.frames, self._tx.mtu, ipv4_with_checksum, self._entry
-        mtu_drops = 0
+        before = {p: len(lst) for p, lst in out.items()}  # tx counted per burst, as ``tx`` does
         for op, flows in zip(ops, burst_sas):
-            if type(op) is reason_type:
-                dropped.append(op)
-                continue
-            res = flows.finish(op)
+            res = op if type(op) is reason_type else flows.finish(op)
             if type(res) is reason_type:
-                dropped.append(res)
+                dropped.append((DECRYPT_NODE, res))
                 continue
             inner, family = res
             entry: Entry = None
@@ -142,29 +139,13 @@ class InboundFastPath:
             policy[action] += 1
             data = fix(inner)
             if len(data) > mtu:
-                mtu_drops += 1
-                continue
-            lst = out.get(tx_port)
-            if lst is None:
-                lst = out[tx_port] = []
-            lst.append(hdr + data)
-        sent = {p: len(lst) - before.get(p, 0) for p, lst in out.items()}
-        self._count(len(frames), policy, sent, dropped, mtu_drops)
-        return to_graph
-
-    def _count(self, n: int, policy: list[int], sent: dict[int, int], dropped: list[DropReason],
-               mtu_drops: int) -> None:
-        c = self._counters
+                dropped.append(MTU_DROP)
+            else:
+                out.setdefault(tx_port, []).append(hdr + data)
         self.calls += 1
-        self.packets += n
+        self.packets += len(frames)
         for key, k in zip(_POLICY_KEYS, policy):
             if k:
-                c.policy[key] += k
-        for port, k in sent.items():
-            c.port_tx[port] += k
-        for reason in dropped:
-            c.drops[reason] += 1
-            c.drops_by_node[(DECRYPT_NODE, reason)] += 1
-        if mtu_drops:
-            c.drops[DropReason.MTU_EXCEEDED] += mtu_drops
-            c.drops_by_node[(Tx.name, DropReason.MTU_EXCEEDED)] += mtu_drops
+                self._counters.policy[key] += k
+        self._counters.add_burst({p: len(lst) - before.get(p, 0) for p, lst in out.items()}, dropped)
+        return to_graph

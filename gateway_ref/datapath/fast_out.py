@@ -33,6 +33,8 @@ CACHE_SIZE = 4096  # flows per protocol; emptied when full (as the SPD's own cac
 MIN_END = 14 + 24  # Ethernet + the 24 IPv4 bytes the SPD reads (proto .. dport)
 _PLAIN_IPV4 = b"\x08\x00\x45"  # ethertype IPv4, version 4, IHL 5
 _PROTECT4 = (Family.IPV4, Direction.OUT, PolicyAction.PROTECT)
+ENCRYPT_NODE = "esp-encrypt"  # the graph node whose drops ESP's would be
+MTU_DROP = (Tx.name, DropReason.MTU_EXCEEDED)
 
 # per flow: (encrypt, Ethernet header, tx port) or None (not for the fast path)
 Entry = tuple[Callable[[bytes], Any], bytes, int] | None
@@ -69,9 +71,8 @@ class OutboundFastPath:
         caches, natt_udp, entry_of = self._caches, self._natt_udp, self._entry
         reason_type, mtu = DropReason, self._tx.mtu
         out = self._tx.frames
-        before = {p: len(lst) for p, lst in self._tx.frames.items()}  # tx counted per burst, as ``tx`` does
-        dropped: list[DropReason] = []
-        mtu_drops = 0
+        before = {p: len(lst) for p, lst in out.items()}  # tx counted per burst, as ``tx`` does
+        dropped: list[tuple[str, DropReason]] = []
         n = 0
         for frame in frames:
             if len(frame) < MIN_END or frame[12:15] != _PLAIN_IPV4:
@@ -94,29 +95,14 @@ class OutboundFastPath:
             encrypt, hdr, port = entry
             res = encrypt(l3)
             if type(res) is reason_type:
-                dropped.append(res)
-                continue
-            if len(res) > mtu:
-                mtu_drops += 1
-                continue
-            lst = out.get(port)
-            if lst is None:
-                lst = out[port] = []
-            lst.append(hdr + res)
+                dropped.append((ENCRYPT_NODE, res))
+            elif len(res) > mtu:
+                dropped.append(MTU_DROP)
+            else:
+                out.setdefault(port, []).append(hdr + res)
         if n:
-            self._count(n, {p: len(lst) - before.get(p, 0) for p, lst in out.items()}, dropped, mtu_drops)
+            self.calls += 1
+            self.packets += n
+            self._counters.policy[_PROTECT4] += n
+            self._counters.add_burst({p: len(lst) - before.get(p, 0) for p, lst in out.items()}, dropped)
         return n
-
-    def _count(self, n: int, sent: dict[int, int], dropped: list[DropReason], mtu_drops: int) -> None:
-        c = self._counters
-        self.calls += 1
-        self.packets += n
-        c.policy[_PROTECT4] += n
-        for port, k in sent.items():
-            c.port_tx[port] += k
-        for reason in dropped:
-            c.drops[reason] += 1
-            c.drops_by_node[("esp-encrypt", reason)] += 1
-        if mtu_drops:
-            c.drops[DropReason.MTU_EXCEEDED] += mtu_drops
-            c.drops_by_node[(Tx.name, DropReason.MTU_EXCEEDED)] += mtu_drops
