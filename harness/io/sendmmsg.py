@@ -4,8 +4,8 @@ the harness never imports ``gateway_ref``).
 Layout on LP64 Linux: ``struct iovec`` {void *base; size_t len} is 16 bytes; ``struct
 mmsghdr`` is ``struct msghdr`` (name, namelen+pad, iov, iovlen, control, controllen,
 flags+pad: 56 bytes) plus ``msg_len`` and padding: 64 bytes. The header array is built once,
-each message pointing at its own iovec; per batch only the iovec bases/lengths change, written
-with two strided ctypes slice assignments over one joined buffer of the batch's frames.
+each message pointing at its own iovec; the iovecs point into a staging buffer the batch's
+frames are copied into, and change only when the frame lengths do.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from itertools import accumulate
 
 _WORDS_PER_MSG = 8
 UIO_MAXIOV = 1024  # the kernel sends at most this many messages per call
+STAGE_BYTES = 1 << 16  # staging buffer to start with; grows to the biggest batch
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
@@ -31,7 +32,13 @@ def sendmmsg_missing() -> str | None:
 
 
 class BatchSender:
-    """Up to ``capacity`` frames per sendmmsg call on the socket descriptor ``fd``."""
+    """Up to ``capacity`` frames per sendmmsg call on the socket descriptor ``fd``.
+
+    Frames are copied into one staging buffer at a fixed address (one join and one memmove
+    per batch), so the iovecs stay valid from batch to batch and are rewritten only when the
+    frame lengths differ from the previous batch's: a stream of same-length batches costs no
+    per-frame ctypes work.
+    """
 
     def __init__(self, fd: int, capacity: int = 256) -> None:
         if reason := sendmmsg_missing():
@@ -46,10 +53,23 @@ class BatchSender:
         self._msgs[2 :: _WORDS_PER_MSG] = [first_vec + 16 * k for k in range(capacity)]  # msg_iov
         self._msgs[3 :: _WORDS_PER_MSG] = [1] * capacity  # msg_iovlen
         self._msgs_at = ctypes.addressof(self._msgs)
+        self._stage = ctypes.create_string_buffer(STAGE_BYTES)
+        self._sizes: list[int] = []  # frame lengths the iovecs describe now
         fn = _libc.sendmmsg  # type: ignore[union-attr]
         fn.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int)
         fn.restype = ctypes.c_int
         self._fn = fn
+
+    def _lay_out(self, sizes: list[int]) -> None:
+        """Point the iovecs at consecutive frames of ``sizes`` in the staging buffer."""
+        total = sum(sizes)
+        if total > len(self._stage):
+            self._stage = ctypes.create_string_buffer(max(total, 2 * len(self._stage)))
+        count = len(sizes)
+        origin = ctypes.addressof(self._stage)
+        self._vecs[0 : 2 * count : 2] = list(accumulate(sizes[:-1], initial=origin))
+        self._vecs[1 : 2 * count : 2] = sizes
+        self._sizes = sizes
 
     def send(self, frames: Sequence[bytes], start: int, stop: int) -> int:
         """Send frames[start:stop] (at most ``capacity``); return how many the kernel took.
@@ -62,11 +82,11 @@ class BatchSender:
         if count > self.capacity:
             raise ValueError(f"{count} frames in one batch: at most {self.capacity}")
         batch = frames[start:stop]
-        joined = b"".join(batch)  # kept alive by this frame until the call returns
-        origin = ctypes.cast(ctypes.c_char_p(joined), ctypes.c_void_p).value or 0
-        sizes = [len(f) for f in batch]
-        self._vecs[0 : 2 * count : 2] = list(accumulate(sizes[:-1], initial=origin))
-        self._vecs[1 : 2 * count : 2] = sizes
+        sizes = list(map(len, batch))
+        if sizes != self._sizes:
+            self._lay_out(sizes)
+        joined = b"".join(batch)
+        ctypes.memmove(self._stage, joined, len(joined))
         went = self._fn(self._fd, self._msgs_at, count, 0)
         if went < 0:
             code = ctypes.get_errno()

@@ -65,3 +65,16 @@ def test_limits_are_named() -> None:
         AfPacketConfig(tx_mode=TxMode.SEND, burst=0)
     assert AfPacketConfig(tx_mode=TxMode.SEND, burst=2000).burst == 2000
 
+
+
+def test_same_lengths_new_contents_and_a_batch_bigger_than_the_staging_buffer(
+        pair: tuple[socket.socket, socket.socket]) -> None:
+    tx, rx = pair
+    sender = BatchSender(tx.fileno(), 128)
+    for k in range(3):  # same lengths each time: the iovecs stay, the bytes must change
+        frames = [bytes([k, i]) * 30 for i in range(100)]
+        assert sender.send(frames, 0, 100) == 100
+        assert _receive(rx, 100) == frames
+    big = [bytes([i]) * 1400 for i in range(100)]  # 140 kB: more than the first staging buffer
+    assert sender.send(big, 0, 100) == 100
+    assert _receive(rx, 100) == big
