@@ -234,7 +234,8 @@ def back_to_back_bars(table: pd.DataFrame, fmt: str = "png") -> bytes:
     if table.empty:
         raise ValueError("no back-to-back metrics to plot")
     point = [c for c in table.columns if c in ("frame_size", "algorithm", "tunnels", "sa_type", "crypto_direction")]
-    labels = [" ".join(str(v) for v in row) for row in table[point].itertuples(index=False)]
+    labels = [" ".join(f"{v} tnl" if k == "tunnels" else str(v) for k, v in zip(point, row))
+              for row in table[point].itertuples(index=False)]
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(table) + 1.4), layout="constrained")
     ys = np.arange(len(table))
     ax.barh(ys, table["back-to-back frames"], color="#4c72b0")
@@ -243,7 +244,7 @@ def back_to_back_bars(table: pd.DataFrame, fmt: str = "png") -> bytes:
     ax.invert_yaxis()
     ax.set_xlabel("longest lossless burst, frames (mean over the searches)")
     ax.grid(True, axis="x", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    _legend(ax)
     ax.set_title("Back-to-back frames (RFC 2544 §26.4)", fontsize=10)
     return render(fig, fmt)
 
