@@ -3,8 +3,9 @@
 Role: the ``Port`` protocol (``port``), token-bucket pacing shared by every port
 (``pacing``), a small classic-pcap codec (``pcap``), and implementations: ``MemoryPort``
 (offline), ``PcapPort`` (files), ``AfPacketPort`` (live, in a namespace; TX via sendmmsg(), ``send()`` or a
-TPACKET_V2 TX ring, RX via a TPACKET_V3 RX ring or ``recv_into`` + SO_TIMESTAMPNS), and
-tcpreplay as an optional fast sender (``tcpreplay``).
+TPACKET_V2 TX ring, RX via a TPACKET_V3 RX ring whose blocks are copied out while capturing and
+split into frames on request, or ``recv_into`` + SO_TIMESTAMPNS), and tcpreplay as an optional
+fast sender (``tcpreplay``).
 
 May import: the standard library and ``harness.topo`` (to open sockets inside a namespace).
 Never imports ``gateway_ref``.
