@@ -6,9 +6,10 @@ every tester interface since the last collect, with kernel RX timestamps (CLOCK_
 Settled means no new frame for the quiet time: ``settle_s``, or ``DRAIN_FACTOR`` times the
 tail (how long after the last send frames were still arriving) when that is longer, so a DUT
 draining a deep backlog — and pausing in it, as a process starved of CPU does — is waited
-for instead of leaking its late frames into the next trial; at most ``max_wait_s`` in all. Captures are
-TPACKET_V3 rings walked by a thread, with PACKET_IGNORE_OUTGOING so our own frames never
-come back as DUT output.
+for instead of leaking its late frames into the next trial; at most ``max_wait_s`` in all.
+Captures are TPACKET_V3 rings whose retired blocks a thread copies out (frames are split at
+collect, so the thread barely competes with the sender for the interpreter), with
+PACKET_IGNORE_OUTGOING so our own frames never come back as DUT output.
 
 For rate measurement, ``send_paced`` hands a whole trial to the tester port's own paced
 sendmmsg loop (``AfPacketPort.send`` with a rate: one syscall per burst, no per-burst call
