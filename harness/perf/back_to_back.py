@@ -146,12 +146,18 @@ class PointBackToBack:
     trials: tuple[BurstTrial, ...] = field(repr=False)
 
     def summary(self) -> str:
-        """One line for people, e.g. ``b2b 64b-...: mean 19844.5 frames, searches [(19689, 20000)], 10 bursts``."""
+        """One line for people, e.g. ``b2b 64b-...: mean 19844.5 frames, searches [(19689, 20000)], 10 bursts``;
+        when no burst came through whole, every burst's counts (to tell a DUT from a tester fault)."""
         mean = self.report.mean_frames
-        found = "no lossless burst" if mean is None else f"mean {mean:g} frames"
+        found = f"mean {mean:g} frames" if mean is not None else "no lossless burst, bursts (sent:forwarded" \
+            f" stale late-collects tester-drops) {[self._burst(t) for t in self.trials]}"
         return (f"b2b {self.point.test_id}: {found}, searches (longest lossless, first lossy) "
                 f"{[(s.longest_lossless, s.first_lossy) for s in self.report.searches]} of "
                 f"{self.report.asked} asked, {len(self.trials)} bursts")
+
+    @staticmethod
+    def _burst(t: BurstTrial) -> str:
+        return f"{t.counts.offered}:{t.counts.forwarded} {t.stale} {t.late_collects} {t.tester_capture_drops}"
 
 
 def run_point_back_to_back(dut: Dut, point: SweepPoint, scenario: Scenario, plan: BackToBackPlan) -> PointBackToBack:
