@@ -183,23 +183,19 @@ def _replay(t: _Table) -> ReplayPlan:
 
 def _back_to_back(t: _Table) -> BackToBackPlan:
     pos = _positive_ints(t.source)
-    d = BurstParams(1, 2)
 
-    def count(name: str, default: int | None) -> int | None:
-        value = t.get(name, int, default)
-        return None if value is None else pos(value, t.key(name))
+    def count(name: str, default: int | None = None) -> int:
+        value = t.get(name, int, default, required=default is None)
+        return pos(value, t.key(name))
 
-    min_frames, max_frames = count("min_frames", None), count("max_frames", None)
-    precision, max_trials = count("precision_frames", d.precision_frames), count("max_trials", d.max_trials)
+    min_frames, max_frames = count("min_frames"), count("max_frames")
+    precision, max_trials = count("precision_frames", BurstParams.precision_frames), count(
+        "max_trials", BurstParams.max_trials)
     repetitions = count("repetitions", BackToBackPlan.repetitions)
     budget = float(t.get("max_total_time_s", (int, float), BackToBackPlan.max_total_time_s))
     t.done()
-    for name, value in (("min_frames", min_frames), ("max_frames", max_frames)):
-        if value is None:
-            t.fail("is required", t.key(name))
     try:
-        return BackToBackPlan(BurstParams(min_frames, max_frames, precision, max_trials),  # type: ignore[arg-type]
-                              repetitions, budget)  # type: ignore[arg-type]
+        return BackToBackPlan(BurstParams(min_frames, max_frames, precision, max_trials), repetitions, budget)
     except ValueError as exc:
         t.fail(str(exc))
         raise
