@@ -91,6 +91,11 @@ class PortIo:
         """Frames longer than their ring slot, not handed on (0 unless the MTU grew)."""
         return self._ring.truncated if self._ring is not None else 0
 
+    @property
+    def rx_ring_holes(self) -> int:
+        """Frames the kernel counted but left in V2 ring slots it skipped (``V2Slots``)."""
+        return self._ring.holes if self._ring is not None else 0
+
     def transmit(self, frames: Sequence[bytes]) -> int:
         """Send ``frames`` in order; a frame the kernel refuses (full queue, too big, link
         down) is counted in ``tx_errors`` and skipped: never raises for one frame."""

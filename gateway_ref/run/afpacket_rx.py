@@ -18,6 +18,8 @@ ring can be walked a block at a time: kept as ``--rx-mode v3`` for comparison.
 TPACKET_V2 slot header (``tpacket2_hdr``): tp_status @0, tp_len @4, tp_snaplen @8, tp_mac @12.
 Slots are ``frame_size`` bytes, laid out back to back (block size is a multiple of it). A frame
 longer than its slot (tp_len > tp_snaplen) is not handed on: it is counted in ``truncated``.
+A slot the kernel skipped leaves a hole the reader would wait at for a whole lap: ``V2Slots``
+moves past it and counts it in ``holes``.
 TPACKET_V3 block header (``tpacket_block_desc`` + ``tpacket_hdr_v1``): block_status @8,
 num_pkts @12, offset_to_first_pkt @16; packet header (``tpacket3_hdr``): tp_next_offset @0,
 tp_snaplen @12, tp_mac @24.
@@ -30,7 +32,9 @@ import fcntl
 import mmap
 import socket
 import struct
-from typing import Protocol
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
 
 SOL_PACKET = 263
 PACKET_RX_RING = 5
@@ -46,6 +50,8 @@ V3_FRAME_SIZE = 2048  # tp_frame_size: only a bound on one packet's slot in V3
 V2_MIN_FRAME = 2048
 V2_SLOT_OVERHEAD = 128  # tpacket2_hdr + sockaddr_ll + alignment + a VLAN tag, rounded up
 RECV_MAX = 65536
+HOLE_SCAN = 64  # slots looked at past an empty one for a ready slot (V2Slots)
+HOLE_S = 0.002  # an empty slot with a ready one behind it this long is a hole
 
 _U32 = struct.Struct("<I")
 _V2_HDR = struct.Struct("<III H")  # status, len, snaplen, mac
@@ -98,6 +104,7 @@ class Receiver(Protocol):
     """What ``PortIo`` needs from a receive path."""
 
     truncated: int
+    holes: int
 
     def burst(self, max_frames: int) -> list[bytes]:
         """Up to ``max_frames`` ready frames, in arrival order; [] when none is ready."""
@@ -120,22 +127,37 @@ def interface_mtu(sock: socket.socket, iface: str) -> int:
     return struct.unpack("16si", fcntl.ioctl(sock.fileno(), SIOCGIFMTU, req))[1]
 
 
-class RxRingV2:
-    """A TPACKET_V2 RX ring: one status word per slot, walked slot by slot."""
+class V2Slots:
+    """Walks TPACKET_V2 slots in ``buf`` (``slots`` slots of ``frame_size`` bytes), recovering
+    from a hole.
 
-    def __init__(self, sock: socket.socket, geometry: RingGeometry, frame_size: int) -> None:
-        block = max(geometry.block_size, frame_size)
-        blocks = max(2, geometry.total_bytes // block)
-        self._slots = block // frame_size * blocks
-        sock.setsockopt(SOL_PACKET, PACKET_VERSION, TPACKET_V2)
-        sock.setsockopt(SOL_PACKET, PACKET_RX_RING, struct.pack("IIII", block, blocks, frame_size, self._slots))
-        self._map = mmap.mmap(sock.fileno(), block * blocks, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+    The kernel fills slots strictly in ring order and user space reads them in the same order,
+    so one cursor follows the kernel's head. Under overload the two can part: the kernel moves
+    its head past a slot it then never hands over (the slot stays TP_STATUS_KERNEL) and fills
+    the next ones, while the reader waits at the hole; poll() keeps reporting data (it checks
+    the slot before the kernel's head) and nothing is read until the kernel laps the ring.
+    Seen here with the live gateway after an overloaded burst (no-offload SAs): one slot
+    unread, then exactly one ring's worth read per overload; libpcap and Suricata walk the ring
+    to the next ready slot for the same reason. A slot the kernel is still copying into is
+    also TP_STATUS_KERNEL for a moment, so the cursor moves past a hole only when a ready slot
+    follows within ``HOLE_SCAN`` slots and the hole has lasted ``HOLE_S``. The slots passed
+    are counted in ``holes``: frames the kernel counted as received (PACKET_STATISTICS) that
+    never reached the gateway, so they are reported, not lost silently. The frames behind the
+    hole are then read in order; the kernel refills the hole slot on its next lap.
+    """
+
+    def __init__(self, buf: Any, frame_size: int, slots: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._buf = buf
         self._frame_size = frame_size
+        self._slots = slots
+        self._clock = clock
         self._cursor = 0
+        self._hole: tuple[int, float] | None = None  # (slot, first seen)
         self.truncated = 0
+        self.holes = 0
 
     def burst(self, max_frames: int) -> list[bytes]:
-        mm, size, slots = self._map, self._frame_size, self._slots
+        mm, size, slots = self._buf, self._frame_size, self._slots
         unpack, release = _V2_HDR.unpack_from, _U32.pack_into
         out: list[bytes] = []
         append = out.append
@@ -155,7 +177,51 @@ class RxRingV2:
                 i = 0
             base = i * size
         self._cursor = i
+        if out:
+            self._hole = None
+        else:
+            self._check_hole(i)
         return out
+
+    def _check_hole(self, i: int) -> None:
+        """At slot ``i`` nothing is ready: move past it when it is a hole (class docstring)."""
+        size, slots, unpack = self._frame_size, self._slots, _U32.unpack_from
+        for step in range(1, min(HOLE_SCAN, slots - 1) + 1):
+            j = (i + step) % slots
+            if unpack(self._buf, j * size)[0] & TP_STATUS_USER:
+                break
+        else:
+            self._hole = None
+            return
+        now = self._clock()
+        if self._hole is None or self._hole[0] != i:
+            self._hole = (i, now)
+        elif now - self._hole[1] >= HOLE_S:
+            self._cursor = j
+            self._hole = None
+            self.holes += (j - i) % self._slots
+
+
+class RxRingV2:
+    """A TPACKET_V2 RX ring on a socket: the kernel's slots, walked by ``V2Slots``."""
+
+    def __init__(self, sock: socket.socket, geometry: RingGeometry, frame_size: int) -> None:
+        block = max(geometry.block_size, frame_size)
+        blocks = max(2, geometry.total_bytes // block)
+        slots = block // frame_size * blocks
+        sock.setsockopt(SOL_PACKET, PACKET_VERSION, TPACKET_V2)
+        sock.setsockopt(SOL_PACKET, PACKET_RX_RING, struct.pack("IIII", block, blocks, frame_size, slots))
+        self._map = mmap.mmap(sock.fileno(), block * blocks, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        self._slots = V2Slots(self._map, frame_size, slots)
+        self.burst = self._slots.burst
+
+    @property
+    def truncated(self) -> int:
+        return self._slots.truncated
+
+    @property
+    def holes(self) -> int:
+        return self._slots.holes
 
     def close(self) -> None:
         self._map.close()
@@ -176,6 +242,7 @@ class RxRingV3:
         self._blocks = g.blocks
         self._cursor = 0
         self.truncated = 0
+        self.holes = 0  # V2 only (V2Slots)
 
     def burst(self, max_frames: int) -> list[bytes]:
         mm = self._map
@@ -208,6 +275,7 @@ class RecvRx:
         sock.setblocking(False)
         self._recv = sock.recv
         self.truncated = 0
+        self.holes = 0  # V2 only (V2Slots)
 
     def burst(self, max_frames: int) -> list[bytes]:
         recv = self._recv

@@ -134,7 +134,7 @@ def snapshot(gw: Gateway, ports: Sequence[PortIo]) -> dict[str, Any]:
     counters = gw.counters()
     counters["kernel"] = {str(p.port): p.read_kernel_counters().as_dict() for p in ports if p.receives}
     counters["live"] = {str(p.port): {"tx_frames": p.tx_frames, "tx_errors": p.tx_errors,
-                                     "rx_truncated": p.rx_truncated} for p in ports}
+                                     "rx_truncated": p.rx_truncated, "rx_ring_holes": p.rx_ring_holes} for p in ports}
     return counters
 
 
