@@ -5,19 +5,13 @@ point (built by ``LiveMeasurer.traffic``, so decrypt bursts continue each SA's E
 numbers and never trip anti-replay; with N tunnels a burst is rounded up to whole rounds of N
 frames, one per tunnel, and the trial records the frames really sent) are handed to the tester
 port unpaced — one sendmmsg loop, no rate (``send_paced(..., rate_pps=None)``) — i.e. back to
-back at the tester's maximum rate; ``dut.collect()`` then returns what the DUT emitted (it waits
-until the output has been quiet, longer after a long drain tail) and frames are counted by
-signature, as in ``harness.perf.live``. Two guards keep a DUT starved of CPU (a loaded CI box)
-from reading as loss or leaking into the next burst:
-
-- late frames: while frames are missing, ``collect`` is called again until none has come for
-  ``LATE_QUIET_S`` (or ``LATE_GRACE_S`` in all: RFC 2544 §23 waits 2 s for remaining frames),
-  so a DUT that paused longer than ``collect``'s quiet time is waited for (a whole 100-frame
-  burst once read as lost in a nightly on a busy box, never in isolation); a burst the DUT
-  really cut short costs ``LATE_QUIET_S`` more;
-- stale frames: a frame whose kernel RX timestamp precedes the burst's first send
-  (CLOCK_REALTIME both) belongs to an earlier burst and is discarded (``BurstTrial.stale``),
-  never credited to this one (encrypt bursts of one length reuse their signatures).
+back at the tester's maximum rate; the DUT's output is then collected and counted by signature
+with ``harness.perf.live.collect_counted``, as a rate trial's: late frames are waited for while
+some are missing (``live.LATE_QUIET_S`` of silence, ``live.LATE_GRACE_S`` at most: RFC 2544 §23), so a DUT
+that paused longer than ``collect``'s quiet time is not read as loss (a whole 100-frame burst
+once read as lost in a nightly on a busy box), and frames stamped before the burst's first send
+are discarded as stale (``BurstTrial.stale``), never credited to this burst (encrypt bursts of
+one length reuse their signatures). A burst the DUT really cut short costs ``live.LATE_QUIET_S`` more.
 
 A burst the tester could not send whole (cut at ``BURST_SEND_LIMIT_S``) counts its unsent
 frames as lost: it was not a burst of ``n``.
@@ -29,25 +23,22 @@ live sweep. ``back_to_back_metrics`` turns a point's report into run-record metr
 from __future__ import annotations
 
 import statistics
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from harness.dut.base import Dut, ReceivedFrame
+from harness.dut.base import Dut
 from harness.measure.burst import BackToBackReport, BurstParams, back_to_back
 from harness.measure.rates import FrameSize
 from harness.measure.sweep import CryptoDirection, SweepPoint
 from harness.measure.trial import TrialResult
-from harness.perf.counting import Counts, count, keyed
-from harness.perf.live import LiveMeasurer, PacedDut
+from harness.perf.counting import Counts
+from harness.perf.live import LiveMeasurer, PacedDut, collect_counted
 from harness.perf.offline import MAX_TRIAL_FRAMES
 from harness.perf.sweep import PerfSweep, Progress, Result, run_live
 from harness.results.record import Direction, Metric
 from harness.scenario import Scenario
 
 BURST_SEND_LIMIT_S = 5.0  # a burst's send is cut after this long (bounds a stuck tester)
-LATE_GRACE_S = 2.0  # RFC 2544 §23: wait up to this long for remaining frames while some are missing
-LATE_QUIET_S = 0.5  # ... but stop once none has come for this long (a real drop costs ~this per burst)
 
 
 @dataclass(frozen=True)
@@ -84,33 +75,18 @@ class LiveBurstSender:
         t = self._measurer.traffic(n)
         sent = self._paced.send_paced(t.in_port, t.frames, rate_pps=None,  # None: unpaced
                                       duration_limit_s=BURST_SEND_LIMIT_S)
-        since = sent.first_tx_ns or 0
-        keys = t.keys[:sent.frames_sent]
-        received, stale = _fresh(self._measurer.dut.collect(), since)
-        counts, _ = count(keys, t.out_port, keyed(received, t.read_key))
-        late, start = 0, time.monotonic()
-        last_new = now = start
-        while counts.lost and now - start < LATE_GRACE_S and now - last_new < LATE_QUIET_S:
-            more, old = _fresh(self._measurer.dut.collect(), since)
-            stale, now = stale + old, time.monotonic()
-            if more:
-                late, last_new = late + 1, now
-                received += more
-                counts, _ = count(keys, t.out_port, keyed(received, t.read_key))
+        got = collect_counted(self._measurer.dut, t.keys[:sent.frames_sent], t.out_port, t.read_key,
+                              sent.first_tx_ns or 0)
+        counts = got.counts
         drops = self._paced.tester_capture_drops()
         send_s = max(sent.elapsed_ns, 1) / 1e9
         result = TrialResult(
             duration_s=send_s, offered_load_pps=sent.frames_sent / send_s, offered=len(t.frames),
             forwarded=counts.forwarded, lost=len(t.frames) - counts.forwarded,
             duplicated=counts.duplicated, reordered=counts.reordered, unexpected=counts.unexpected)
-        self.trials.append(BurstTrial(len(t.frames), result, counts, sent.elapsed_ns, drops, stale, late))
+        self.trials.append(BurstTrial(len(t.frames), result, counts, sent.elapsed_ns, drops, got.stale,
+                                      got.late_collects))
         return result
-
-
-def _fresh(frames: Sequence[ReceivedFrame], since_ns: int) -> tuple[list[ReceivedFrame], int]:
-    """``frames`` received at or after ``since_ns`` (or without a timestamp), and how many were older."""
-    fresh = [f for f in frames if not f.ts_ns or f.ts_ns >= since_ns]
-    return fresh, len(frames) - len(fresh)
 
 
 def live_burst_sender(dut: Dut, scenario: Scenario, direction: CryptoDirection,

@@ -19,10 +19,10 @@ One trial at load L for D seconds:
    timestamps (CLOCK_REALTIME, TPACKET_V3) taken on the tester's capture socket
    (``collect_counted``). Two guards keep a DUT starved of CPU (a loaded CI box) from reading
    as loss or leaking into the next trial: while frames are missing, ``collect`` is called
-   again as long as it still brings frames, up to ``LATE_GRACE_S`` (RFC 2544 §23 waits 2 s for
-   remaining frames); a frame whose RX timestamp precedes the trial's first send belongs to an
-   earlier trial and is discarded (``LiveTrial.stale``), never credited to this one (trials
-   reuse signatures);
+   again until ``LATE_QUIET_S`` pass with nothing new, ``LATE_GRACE_S`` at most (RFC 2544 §23
+   waits 2 s for remaining frames); a frame whose RX timestamp precedes the trial's first send
+   belongs to an earlier trial and is discarded (``LiveTrial.stale``), never credited to this
+   one (trials reuse signatures);
 4. counts: forwarded = distinct sent signatures seen on the right port, lost = offered -
    forwarded (integers, so forwarded + lost == offered always). ``lost`` is what the tester
    saw, as RFC 2544 counts it; frames the tester's own capture dropped (kernel
@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -64,6 +64,7 @@ from harness.verify.correlate import Correlation
 
 SEND_SLACK_S = 5.0  # a trial's send may run this much past its duration before it is cut
 LATE_GRACE_S = 2.0  # RFC 2544 §23: wait this long for remaining frames while some are missing
+LATE_QUIET_S = 0.5  # ... but stop once this long brought nothing new
 TESTER_SHORTFALL = 0.02  # achieved load below (1 - this) x asked: the trial is tester-limited
 
 
@@ -121,20 +122,20 @@ def _fresh(frames: Sequence[ReceivedFrame], since_ns: int) -> tuple[list[Receive
 
 
 def collect_counted(dut: Dut, keys: Sequence[FrameKey], out_port: int, read_key: KeyReader,
-                    since_ns: int) -> Collected:
+                    since_ns: int, clock: Callable[[], float] = time.monotonic) -> Collected:
     """Collect the DUT's output for frames sent from ``since_ns`` (CLOCK_REALTIME) with ``keys``,
     waiting for late frames while some are missing and discarding stale ones; count them."""
     received, stale = _fresh(dut.collect(), since_ns)
     counts, corr = count(keys, out_port, keyed(received, read_key))
-    late, deadline = 0, time.monotonic() + LATE_GRACE_S
-    while counts.lost and time.monotonic() < deadline:
+    late, start = 0, clock()
+    last_new = now = start
+    while counts.lost and now - start < LATE_GRACE_S and now - last_new < LATE_QUIET_S:
         more, old = _fresh(dut.collect(), since_ns)
-        stale += old
-        if not more:
-            break
-        late += 1
-        received += more
-        counts, corr = count(keys, out_port, keyed(received, read_key))
+        stale, now = stale + old, clock()
+        if more:
+            late, last_new = late + 1, now
+            received += more
+            counts, corr = count(keys, out_port, keyed(received, read_key))
     return Collected(received, counts, corr, stale, late)
 
 

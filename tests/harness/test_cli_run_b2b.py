@@ -16,7 +16,7 @@ from harness.io.port import SendResult, StopReason
 from harness.measure.burst import BurstParams
 from harness.measure.search import SearchParams
 from harness.measure.sweep import CryptoDirection
-from harness.perf import back_to_back
+from harness.perf import live
 from harness.perf.back_to_back import BackToBackPlan, PacedDut, live_burst_sender, with_back_to_back
 from harness.perf.sweep import PerfSweep
 from harness.plan import DutKind, PlanError
@@ -28,7 +28,7 @@ BUFFER = 305
 @pytest.fixture(autouse=True)
 def short_late_wait(monkeypatch):
     """The fake wire's collect never blocks: wait for late frames 10 ms instead of 0.5 s."""
-    monkeypatch.setattr(back_to_back, "LATE_QUIET_S", 0.01)
+    monkeypatch.setattr(live, "LATE_QUIET_S", 0.01)
 
 
 class BufferedWire:
