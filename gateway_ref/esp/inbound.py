@@ -19,7 +19,7 @@ from gateway_ref.cfg.engine import Engine
 from gateway_ref.cfg.records import Family
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.esp import replay
-from gateway_ref.esp.op import CryptoOp
+from gateway_ref.esp.op import CryptoOp, synchronous
 from gateway_ref.proto import ecn, ipv4, ipv6, udp
 from gateway_ref.proto.esp import PAD
 
@@ -256,18 +256,7 @@ def _make_finish(sa: EspSa) -> Finish:
     return finish
 
 
-def _composed(prepare: Prepare, finish: Finish) -> Callable[[bytes], "tuple[bytes, Family] | DropReason"]:
-    """prepare, run and finish in turn: one packet's synchronous decryption."""
-    def decrypt(l3: bytes) -> tuple[bytes, Family] | DropReason:
-        op = prepare(l3)
-        if op.__class__ is DropReason:
-            return op  # type: ignore[return-value]
-        op.run()  # type: ignore[union-attr]
-        return finish(op)  # type: ignore[arg-type]
-    return decrypt
-
-
 def build_inbound(sa: EspSa) -> tuple[Prepare, Finish, Callable[[bytes], "tuple[bytes, Family] | DropReason"]]:
     """(prepare, finish, decrypt): the two halves around the crypto, and the synchronous whole."""
     prepare, finish = _make_prepare(sa), _make_finish(sa)
-    return prepare, finish, _composed(prepare, finish)
+    return prepare, finish, synchronous(prepare, finish)

@@ -6,7 +6,10 @@ it while the datapath prepares the next burst.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from gateway_ref.datapath.drops import DropReason
 
 
 class CryptoOp:
@@ -36,3 +39,15 @@ class CryptoOp:
     def __repr__(self) -> str:
         state = "done" if hasattr(self, "ok") else "pending"
         return f"<CryptoOp spi={self.sa.params.spi} seq={self.seq} {state}>"
+
+
+def synchronous(prepare: Callable[[bytes], Any], finish: Callable[[CryptoOp], Any]) -> Callable[[bytes], Any]:
+    """prepare, run and finish in turn: one packet's synchronous ESP, either direction (a
+    DropReason from prepare is returned as it is)."""
+    def whole(l3: bytes) -> Any:
+        op = prepare(l3)
+        if op.__class__ is DropReason:
+            return op
+        op.run()
+        return finish(op)
+    return whole

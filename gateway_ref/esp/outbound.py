@@ -17,7 +17,7 @@ from gateway_ref.cfg.engine import Engine
 from gateway_ref.cfg.records import Family
 from gateway_ref.crypto.transforms_base import SEQ_IV
 from gateway_ref.datapath.drops import DropReason
-from gateway_ref.esp.op import CryptoOp
+from gateway_ref.esp.op import CryptoOp, synchronous
 from gateway_ref.proto import esp as esp_fmt
 from gateway_ref.proto import ipv4, ipv6, udp
 
@@ -273,17 +273,6 @@ def _fused_tunnel4(sa: EspSa) -> Encrypt:
     return encrypt
 
 
-def _composed(prepare: Prepare, finish: Finish) -> Encrypt:
-    """prepare, run and finish in turn: the synchronous encryption of every other SA."""
-    def encrypt(l3: bytes) -> bytes | DropReason:
-        op = prepare(l3)
-        if op.__class__ is DropReason:
-            return op  # type: ignore[return-value]
-        op.run()  # type: ignore[union-attr]
-        return finish(op)  # type: ignore[arg-type]
-    return encrypt
-
-
 def _fusable(sa: EspSa) -> bool:
     p, tr = sa.params, sa.transform
     return (p.tunnel and p.outer_family is Family.IPV4 and p.engine is Engine.LIBRARY and not p.udp_encap
@@ -299,7 +288,7 @@ def build_outbound(sa: EspSa) -> tuple[Prepare, Finish, Encrypt]:
         prepare, finish = _make_prepare(sa, False), _tunnel4_finish(sa)
     else:
         prepare, finish = _make_prepare(sa, False), _tunnel6_finish(sa)
-    return prepare, finish, (_fused_tunnel4(sa) if _fusable(sa) else _composed(prepare, finish))
+    return prepare, finish, (_fused_tunnel4(sa) if _fusable(sa) else synchronous(prepare, finish))
 
 
 def prepare_with(sa: EspSa, l3: bytes, seq: int | None, iv: bytes | None) -> Any:

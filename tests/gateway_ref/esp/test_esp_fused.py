@@ -7,7 +7,8 @@ import pytest
 from gateway_ref.cfg.records import Family, SaMode
 from gateway_ref.datapath.drops import DropReason
 from gateway_ref.esp import Engine, encrypt_finish, encrypt_prepare, make_sa
-from gateway_ref.esp.outbound import _composed, _fused_tunnel4
+from gateway_ref.esp.op import synchronous
+from gateway_ref.esp.outbound import _fused_tunnel4
 
 from esp_helpers import inner, sa_rule
 
@@ -55,5 +56,5 @@ def test_other_sas_use_the_three_steps(kind: str) -> None:
             "transport": sa_rule(mode=SaMode.TRANSPORT),
             "cbc": sa_rule(cipher="aes-128-cbc", auth="sha256-hmac")}[kind]
     sa = make_sa(rule, Family.IPV4, replay_window=0, esn=False, engine=engine)
-    assert sa.enc_sync.__qualname__.startswith(_composed.__name__)
+    assert sa.enc_sync.__qualname__.startswith(synchronous.__name__)
     assert not sa.enc_sync.__qualname__.startswith(_fused_tunnel4.__name__)
