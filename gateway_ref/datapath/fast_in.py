@@ -67,10 +67,11 @@ class InboundFastPath:
         self.calls = 0
         self.packets = 0
 
-    def _burst_sas(self, frames: list[bytes]) -> list[_SaFlows] | None:
-        """Each frame's SA when the whole burst is for the fast path, else None."""
+    def _burst_sas(self, frames: list[bytes]) -> list[tuple[_SaFlows, int]] | None:
+        """Each frame's SA and where its IP packet ends, when the whole burst is for the fast
+        path, else None."""
         sas = self._sas
-        out: list[_SaFlows] = []
+        out: list[tuple[_SaFlows, int]] = []
         for frame in frames:
             if len(frame) < 42 or frame[12:15] != _ESP4 or frame[23] != 50:
                 return None  # UDP-encapsulated ESP (NAT-T) included: protocol 17
@@ -80,7 +81,7 @@ class InboundFastPath:
             flows = sas.get(frame[34:38])
             if flows is None or (flows.addrs is not None and frame[26:34] != flows.addrs):
                 return None
-            out.append(flows)
+            out.append((flows, end))
         return out
 
     def _entry(self, flows: _SaFlows, inner: bytes) -> Entry:
@@ -104,8 +105,8 @@ class InboundFastPath:
         reason_type = DropReason
         ops: list[Any] = []
         keep = ops.append
-        for frame, flows in zip(frames, burst_sas):  # every pre-check and crypto first
-            op = flows.prepare(frame[14:14 + ((frame[16] << 8) | frame[17])])
+        for frame, (flows, end) in zip(frames, burst_sas):  # every pre-check and crypto first
+            op = flows.prepare(frame[14:end])
             if type(op) is not reason_type:
                 op.run()
             keep(op)
@@ -114,7 +115,7 @@ class InboundFastPath:
         policy = [0, 0]
         out, mtu, fix, entry_of = self._tx.frames, self._tx.mtu, ipv4_with_checksum, self._entry
         before = {p: len(lst) for p, lst in out.items()}  # tx counted per burst, as ``tx`` does
-        for op, flows in zip(ops, burst_sas):
+        for op, (flows, _end) in zip(ops, burst_sas):
             res = op if type(op) is reason_type else flows.finish(op)
             if type(res) is reason_type:
                 dropped.append((DECRYPT_NODE, res))
