@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from harness.cli_args import positive_int
 from harness.esp_inspect import inspect_frames
 from harness.scenario.cfg_reader import scenario_from_cfg
 from harness.traffic_dir import (
@@ -50,16 +51,6 @@ def _guarded(command: str) -> Callable[[Handler], Handler]:
             return EXIT_USAGE
         return run
     return wrap
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be >= 1")
-    return value
 
 
 @_guarded("generate")
@@ -140,8 +131,8 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
                      help="preset name (e.g. tun44-aes128gcm) or scenario JSON file")
     gen.add_argument("--streams", metavar="FILE.json", help="stream specs (one object or a list); "
                      "default: one stream per SP rule of the scenario")
-    gen.add_argument("--count", type=_positive, help="packets per stream (default 100; overrides --streams counts)")
-    gen.add_argument("--size", type=_positive, metavar="BYTES",
+    gen.add_argument("--count", type=positive_int, help="packets per stream (default 100; overrides --streams counts)")
+    gen.add_argument("--size", type=positive_int, metavar="BYTES",
                      help="frame size incl. FCS (default 128; overrides --streams sizes)")
     gen.add_argument("--profile", choices=sorted(PROFILES), help="DUT profile recorded for verify "
                      "(default: secgw-library, or secgw-legacy for a legacy-engine scenario)")
@@ -155,7 +146,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     ver.add_argument("--profile", choices=sorted(PROFILES), help="override the manifest's DUT profile")
     ver.add_argument("--json", action="store_true", help="print the result as JSON")
     ver.add_argument("--oracle", action="store_true", help="cross-check ICVs with tshark (or scapy)")
-    ver.add_argument("--max-findings", type=_positive, default=50, help="findings printed (default 50)")
+    ver.add_argument("--max-findings", type=positive_int, default=50, help="findings printed (default 50)")
     ver.set_defaults(handler=_verify)
 
     ins = subparsers.add_parser("inspect", help="decrypt every ESP packet of a capture and report findings")
@@ -164,5 +155,5 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     ins.add_argument("-e", dest="esn", action="store_true", help="ESN on for every SA (secgw -e)")
     ins.add_argument("--engine", choices=("library", "legacy"), help="secgw engine (default library)")
     ins.add_argument("--json", action="store_true", help="print the report as JSON")
-    ins.add_argument("--max-packets", type=_positive, default=1000, help="packet lines printed (default 1000)")
+    ins.add_argument("--max-packets", type=positive_int, default=1000, help="packet lines printed (default 1000)")
     ins.set_defaults(handler=_inspect)

@@ -28,7 +28,6 @@ record building included (``harness.pytest_records``).
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -37,6 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from harness.cli_args import positive_int
 
 if TYPE_CHECKING:
     from harness.dut.base import Dut
@@ -66,16 +67,6 @@ SHARED_DUTS = frozenset({"reference-live", "external"})  # one device: its tests
 _PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ipsec-harness", "IPsec gateway conformance harness")
     group.addoption("--dut", choices=sorted(DUT_KINDS), default="reference",
@@ -87,7 +78,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write a run record (verdicts, findings, provenance) into DIR at the end")
     group.addoption("--oracle", action="store_true", default=False,
                     help="also check sampled egress ESP with scapy and tshark as independent oracles")
-    group.addoption("--oracle-samples", type=_positive_int, default=DEFAULT_ORACLE_SAMPLES, metavar="N",
+    group.addoption("--oracle-samples", type=positive_int, default=DEFAULT_ORACLE_SAMPLES, metavar="N",
                     help=f"egress ESP frames per SA and exchange the oracles check (default {DEFAULT_ORACLE_SAMPLES})")
 
 
