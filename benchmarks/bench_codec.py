@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
-import time
 from collections.abc import Callable
 
 from harness.codec.esp_decode import EspDecoder
@@ -25,6 +24,7 @@ from harness.codec.spec import EspSaSpec
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from harness.oracles.scapy_oracle import scapy_sa  # noqa: E402
+from timing import least_cpu_s  # noqa: E402
 from scapy.layers.inet import IP  # noqa: E402
 
 SRC, DST = ipaddress.ip_address("198.18.0.1"), ipaddress.ip_address("198.19.0.1")
@@ -44,12 +44,7 @@ def inner_packet(size: int) -> bytes:
 def best_rate(fn: Callable[[int], None], count: int, repeat: int = 3) -> float:
     """Best of ``repeat`` runs, in operations per second (the box is shared: take the least
     disturbed run)."""
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn(count)
-        best = min(best, time.process_time() - t0)
-    return count / best
+    return count / least_cpu_s(lambda: fn(count), repeat)
 
 
 def bench(name: str, spec: EspSaSpec, size: int, count: int, scapy_count: int) -> list[tuple]:

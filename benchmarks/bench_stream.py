@@ -23,7 +23,6 @@ import hmac
 import os
 import struct
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from harness.scenario import Direction, get_preset  # noqa: E402
 from harness.stream import (EspStreamSpec, HeaderTemplate, L4Proto, SizeBasis, SizeSpec,  # noqa: E402
                             StreamSpec, build_frames, compile_stream)
 from harness.stream.signature import SIGNATURE_LEN, Signature, fill, pack_signature  # noqa: E402
+from timing import least_cpu_s  # noqa: E402
 
 SIZES = (64, 512, 1400)
 SUITES = {"aes-128-gcm": "tun44-aes128gcm", "aes-128-cbc+sha256": "tun44-aes128cbc-sha256"}
@@ -51,12 +51,7 @@ TEMPLATE = HeaderTemplate("198.19.1.1", "198.18.1.1", sport=1024, dport=1024)
 
 def _rate(fn: Callable[[], object], n: int, trials: int) -> float:
     """Best rate over ``trials`` runs, in items per CPU second."""
-    best = float("inf")
-    for _ in range(trials):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
-    return n / best
+    return n / least_cpu_s(fn, trials)
 
 
 def _calibration(n: int, trials: int) -> float:

@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 
 from gateway_ref.cfg import parse_cfg
@@ -34,6 +33,7 @@ from gateway_ref.tables import Spd, build_tables
 from harness.scenario import Family as ScenarioFamily
 from harness.scenario.presets import build_preset
 from harness.scenario.scale import host_pair, scale_scenario
+from timing import least_cpu_s
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOAD_SNIPPET = """
@@ -48,16 +48,6 @@ for _ in range(int(sys.argv[2])):
     best = min(best, time.process_time() - t0)
 print(best)
 """
-
-
-def best_time(fn: Callable[[], None], repeat: int = 3) -> float:
-    """Least CPU time of ``repeat`` runs of ``fn``."""
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
-    return best
 
 
 def scaled_cfg(tunnels: int) -> str:
@@ -113,9 +103,9 @@ def bench_spd(tunnels: int) -> dict[str, float]:
         return loop
 
     run(cached, packets)()  # fill the cache
-    hit_us = best_time(run(cached, packets)) / len(packets) * 1e6
-    miss_us = best_time(run(uncached, packets)) / len(packets) * 1e6
-    linear_us = best_time(run(linear, sample), 1) / len(sample) * 1e6
+    hit_us = least_cpu_s(run(cached, packets)) / len(packets) * 1e6
+    miss_us = least_cpu_s(run(uncached, packets)) / len(packets) * 1e6
+    linear_us = least_cpu_s(run(linear, sample), 1) / len(sample) * 1e6
     return {"rules": len(spd.rules), "hit_us": hit_us, "miss_us": miss_us, "linear_us": linear_us,
             "linear_over_miss": linear_us / miss_us}
 

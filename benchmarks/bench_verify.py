@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -49,6 +47,7 @@ from harness.verify.expectations import Encrypt  # noqa: E402
 from harness.verify.observe import Observer  # noqa: E402
 from harness.verify.profiles import SECGW_LIBRARY  # noqa: E402
 from harness.verify.verdict import _by_key, _invariants, _verify, verify  # noqa: E402
+from timing import least_cpu_s  # noqa: E402
 
 PRESET = "tun44-aes128gcm"
 
@@ -69,22 +68,12 @@ def dut_frames(exps: list) -> list[tuple[int, bytes]]:
     return out
 
 
-def timed(fn: Callable[[], object], trials: int) -> float:
-    """Best CPU time of ``trials`` runs (process time: other load on the box does not count)."""
-    best = float("inf")
-    for _ in range(trials):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
-    return best
-
-
 def calibration(n: int, trials: int) -> float:
     """Bare AESGCM.encrypt calls per CPU second on a 64-byte payload (the machine's pace)."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     encrypt, nonce, data, aad = AESGCM(bytes(16)).encrypt, bytes(12), bytes(64), bytes(8)
-    return n / timed(lambda: [encrypt(nonce, data, aad) for _ in range(n)], trials)
+    return n / least_cpu_s(lambda: [encrypt(nonce, data, aad) for _ in range(n)], trials)
 
 
 def setup(n: int):  # noqa: ANN201 - (scenario, sent, exps, received)
@@ -150,17 +139,17 @@ def main() -> None:
     assert check_only(scenario, exps, received, profile) == 0, "the reference output must pass"
     assert verify(scenario, sent, received, profile).passed
     assert scapy_loop(scenario, exps[:ns], received[0][:ns]) == 0, "scapy disagrees with the codec"
-    t_model = timed(lambda: expect(scenario, sent, profile), args.trials)
-    t_check = timed(lambda: check_only(scenario, exps, received, profile), args.trials)
-    t_verify = timed(lambda: verify(scenario, sent, received, profile), args.trials)
+    t_model = least_cpu_s(lambda: expect(scenario, sent, profile), args.trials)
+    t_check = least_cpu_s(lambda: check_only(scenario, exps, received, profile), args.trials)
+    t_verify = least_cpu_s(lambda: verify(scenario, sent, received, profile), args.trials)
     big = setup(args.large)
     result = verify(big[0], big[1], big[3], profile)
     assert result.passed and result.correlation.totals().delivered == args.large
-    t_big = timed(lambda: verify(big[0], big[1], big[3], profile), args.trials)
+    t_big = least_cpu_s(lambda: verify(big[0], big[1], big[3], profile), args.trials)
     general = general_verify(big[0], big[1], big[3], profile)
     assert general.findings == result.findings and general.correlation.totals() == result.correlation.totals()
-    t_general = timed(lambda: general_verify(big[0], big[1], big[3], profile), args.trials)
-    t_scapy = timed(lambda: scapy_loop(scenario, exps[:ns], received[0][:ns]), 1)
+    t_general = least_cpu_s(lambda: general_verify(big[0], big[1], big[3], profile), args.trials)
+    t_scapy = least_cpu_s(lambda: scapy_loop(scenario, exps[:ns], received[0][:ns]), 1)
     calib = calibration(200_000, args.trials)
     scapy_pps = ns / t_scapy
     frame_len = len(received[0][0][1])
