@@ -75,16 +75,20 @@ class DutProcess:
             time.sleep(POLL_S)
         self._check_alive()
 
+    def _exit_stderr(self) -> str | None:
+        """None while the process runs; once it has exited, its stderr (stripped)."""
+        return None if self.proc.poll() is None else self.output()[1].strip()
+
     def check_running(self) -> None:
         """DutFailed naming the exit status and the end of stderr if the process has exited."""
-        if self.proc.poll() is not None:
-            err = self.output()[1].strip()[-2000:]
+        err = self._exit_stderr()
+        if err is not None:
             raise DutFailed(f"{self.where}: the DUT exited mid-run (status {self.proc.returncode}); "
-                            f"stderr: {err or '(none)'}")
+                            f"stderr: {err[-2000:] or '(none)'}")
 
     def _check_alive(self) -> None:
-        if self.proc.poll() is not None:
-            err = self.output()[1].strip()
+        err = self._exit_stderr()
+        if err is not None:
             raise ValueError(f"DUT exited during start-up (status {self.proc.returncode}): {err or '(no stderr)'}")
 
     def counters(self) -> dict[str, Any] | None:
