@@ -29,10 +29,10 @@ from typing import Any
 from gateway_ref.cfg import Config, load_cfg, parse_cfg
 from gateway_ref.cfg.records import Direction
 from gateway_ref.crypto.placement_lookaside import Job, run_jobs
-from gateway_ref.datapath.espops import EspOps, Finish, Prepare, SaStats, Whole
+from gateway_ref.datapath.espops import Burst, EspOps, Finish, Prepare, SaStats, Whole
 from gateway_ref.datapath.pipeline import Datapath, DatapathOptions
 from gateway_ref.esp import (Engine, EspSa, decrypt_finish, decrypt_prepare, encrypt_finish, encrypt_prepare,
-                             esp_decrypt, esp_encrypt, make_sa)
+                             esp_decrypt, esp_decrypt_burst, esp_encrypt, make_sa)
 from gateway_ref.tables import Tables, build_tables
 
 
@@ -41,9 +41,11 @@ def _stats(sa: EspSa) -> SaStats:
     return SaStats(rt.packets, rt.bytes, dict(rt.drops))
 
 
-def _bind(sa: EspSa, outbound: bool) -> tuple[Prepare, Finish, Whole]:
+def _bind(sa: EspSa, outbound: bool) -> tuple[Prepare, Finish, Whole, Burst | None]:
     """The SA's own closures (what the esp API functions dispatch to): one call less per packet."""
-    return (sa.enc_prepare, sa.enc_finish, sa.enc_sync) if outbound else (sa.dec_prepare, sa.dec_finish, sa.dec_sync)
+    if outbound:
+        return sa.enc_prepare, sa.enc_finish, sa.enc_sync, None
+    return sa.dec_prepare, sa.dec_finish, sa.dec_sync, sa.dec_burst
 
 
 MAX_MTU = 65535  # secgw's --mtu limit
@@ -69,6 +71,7 @@ def check_options(cfg: Config, unprotected_ports: frozenset[int], replay_window:
 
 
 ESP_OPS = EspOps(encrypt_prepare, encrypt_finish, decrypt_prepare, decrypt_finish, esp_encrypt, esp_decrypt,
+                 esp_decrypt_burst,
                  stats=_stats, bind=_bind)
 
 

@@ -45,10 +45,11 @@ class Buf:
 
 class SaCtx:
     """Runtime view of one SA: rule, ESP state (``esp``) with its bound ``prepare``/``finish``
-    and ``whole`` (all of ESP for one packet, synchronously), placement, and ``drops``: packets the datapath itself drops for this SA (a tunnel address
+    and ``whole`` (all of ESP for one packet, synchronously), ``burst`` (inbound: a burst of its
+    packets decrypted as ``esp-decrypt`` does), placement, and ``drops``: packets the datapath itself drops for this SA (a tunnel address
     mismatch); the ESP runtime counts what ESP processes and drops (``EspOps.stats``)."""
 
-    __slots__ = ("rule", "esp", "prepare", "finish", "whole", "stats", "placement", "outbound", "key", "spi",
+    __slots__ = ("rule", "esp", "prepare", "finish", "whole", "burst", "stats", "placement", "outbound", "key", "spi",
                  "outer_family", "port_id", "tx_port", "src", "dst", "addrs", "inline", "cpu", "lookaside", "drops")
 
     def __init__(self, rule: SaRule, esp: Any, ops: EspOps, placement: Placement, inner_family: Family) -> None:
@@ -56,7 +57,7 @@ class SaCtx:
         self.esp = esp
         self.placement = placement
         self.outbound = rule.direction.value == "out"
-        self.prepare, self.finish, self.whole = ops.bound(esp, self.outbound)
+        self.prepare, self.finish, self.whole, self.burst = ops.bound(esp, self.outbound)
         self.stats = ops.stats
         self.key = f"{rule.direction.value}/{rule.spi}"
         self.spi = rule.spi

@@ -3,9 +3,11 @@
 ``encrypt_prepare``/``encrypt_finish``/``decrypt_prepare``/``decrypt_finish`` are
 ``gateway_ref.esp``'s API: ``prepare(sa, l3)`` returns a CryptoOp with a thread-safe ``run()``
 or a DropReason, ``finish(op)`` the packet or a DropReason; ``encrypt(sa, l3)``/``decrypt(sa,
-l3)`` do all three for one packet (synchronous placements, protocol offloads). ``bind(sa,
-outbound)`` may return the SA's own (prepare(l3), finish(op), whole(l3)) closures to save a call
-per packet (esp documents them); ``stats(sa)`` reads the SA runtime's counters, which the ESP code keeps: packets and
+l3)`` do all three for one packet (synchronous placements, protocol offloads);
+``decrypt_burst(sa, l3s)`` decrypts a burst of one SA's packets with ``esp-decrypt``'s
+semantics (every prepare and crypto, then every finish in order). ``bind(sa, outbound)`` may
+return the SA's own (prepare(l3), finish(op), whole(l3), burst(l3s) or None outbound) closures
+to save a call per packet (esp documents them); ``stats(sa)`` reads the SA runtime's counters, which the ESP code keeps: packets and
 inner bytes it processed, drops by reason.
 """
 from __future__ import annotations
@@ -27,6 +29,7 @@ ESP_IN_REASONS = frozenset({_D.ESP_TRUNCATED, _D.UNKNOWN_SPI, _D.REPLAY, _D.ICV,
 Prepare = Callable[[bytes], Any]
 Finish = Callable[[Any], Any]
 Whole = Callable[[bytes], Any]
+Burst = Callable[[list[bytes]], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -44,14 +47,16 @@ class EspOps:
     decrypt_finish: Finish
     encrypt: Callable[[Any, bytes], Any]
     decrypt: Callable[[Any, bytes], Any]
+    decrypt_burst: Callable[[Any, list[bytes]], list[Any]]
     stats: Callable[[Any], SaStats]
-    bind: Callable[[Any, bool], tuple[Prepare, Finish, Whole]] | None = None
+    bind: Callable[[Any, bool], tuple[Prepare, Finish, Whole, Burst | None]] | None = None
 
-    def bound(self, sa: Any, outbound: bool) -> tuple[Prepare, Finish, Whole]:
-        """(prepare(l3), finish(op), whole(l3)) for one SA and direction."""
+    def bound(self, sa: Any, outbound: bool) -> tuple[Prepare, Finish, Whole, Burst | None]:
+        """(prepare(l3), finish(op), whole(l3), burst(l3s) inbound / None) for one SA and direction."""
         if self.bind is not None:
             return self.bind(sa, outbound)
         partial = functools.partial
         if outbound:
-            return partial(self.encrypt_prepare, sa), self.encrypt_finish, partial(self.encrypt, sa)
-        return partial(self.decrypt_prepare, sa), self.decrypt_finish, partial(self.decrypt, sa)
+            return partial(self.encrypt_prepare, sa), self.encrypt_finish, partial(self.encrypt, sa), None
+        return (partial(self.decrypt_prepare, sa), self.decrypt_finish, partial(self.decrypt, sa),
+                partial(self.decrypt_burst, sa))

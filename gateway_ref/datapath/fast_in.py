@@ -3,10 +3,10 @@
 Through the graph an inbound ESP packet costs seven per-packet loops (``Buf``,
 ``ethernet-input``, ``sad-in``, ``esp-decrypt`` twice, ``spd-in``, ``route``, ``tx``). This
 node takes a whole burst when every packet of it is plain IPv4 ESP (20-byte header) for a
-cpu-crypto SA of the IPv4 SAD whose tunnel endpoints match, and runs it in two loops with the
-SA's own ESP steps: every packet's ``prepare`` and crypto first, then every ``finish`` in
-arrival order — the burst-wise anti-replay of ``esp-decrypt``, so drop reasons are the
-graph's. A burst with any other packet goes to the graph whole, for the same reason: splitting
+cpu-crypto SA of the IPv4 SAD whose tunnel endpoints match, and hands each SA's packets to
+that SA's ``burst``: every packet's prepare and crypto first, then every finish in arrival
+order — the burst-wise anti-replay of ``esp-decrypt``, so drop reasons are the graph's (ESP
+fuses prepare and crypto for the common SA, ``esp/inbound.py``). A burst with any other packet goes to the graph whole, for the same reason: splitting
 it would run some pre-checks after other packets' finishes.
 
 After decryption the inner packet's fate depends only on its flow: the inbound SPD must bypass
@@ -46,12 +46,12 @@ Entry = tuple[bytes, int, int] | None
 class _SaFlows:
     """One eligible SA and its inner-flow verdicts (a dict per protocol)."""
 
-    __slots__ = ("sa", "addrs", "prepare", "finish", "caches")
+    __slots__ = ("sa", "addrs", "burst", "caches")
 
     def __init__(self, sa: SaCtx) -> None:
         self.sa = sa
         self.addrs = sa.addrs
-        self.prepare, self.finish = sa.prepare, sa.finish
+        self.burst = sa.burst
         self.caches: list[dict[bytes, Entry]] = [{} for _ in range(256)]
 
 
@@ -67,11 +67,11 @@ class InboundFastPath:
         self.calls = 0
         self.packets = 0
 
-    def _burst_sas(self, frames: list[bytes]) -> list[tuple[_SaFlows, int]] | None:
-        """Each frame's SA and where its IP packet ends, when the whole burst is for the fast
-        path, else None."""
+    def _burst_sas(self, frames: list[bytes]) -> tuple[list[_SaFlows], list[bytes]] | None:
+        """Each frame's SA and IP packet, when the whole burst is for the fast path, else None."""
         sas = self._sas
-        out: list[tuple[_SaFlows, int]] = []
+        flows_of: list[_SaFlows] = []
+        l3s: list[bytes] = []
         for frame in frames:
             if len(frame) < 42 or frame[12:15] != _ESP4 or frame[23] != 50:
                 return None  # UDP-encapsulated ESP (NAT-T) included: protocol 17
@@ -81,8 +81,25 @@ class InboundFastPath:
             flows = sas.get(frame[34:38])
             if flows is None or (flows.addrs is not None and frame[26:34] != flows.addrs):
                 return None
-            out.append((flows, end))
-        return out
+            flows_of.append(flows)
+            l3s.append(frame[14:end])
+        return flows_of, l3s
+
+    @staticmethod
+    def _decrypt(flows_of: list[_SaFlows], l3s: list[bytes]) -> list[Any]:
+        """Every packet's ESP result, in arrival order, each SA's packets decrypted as one burst
+        (SAs share no state, so splitting by SA changes no result)."""
+        first = flows_of[0] if flows_of else None
+        if all(f is first for f in flows_of):
+            return first.burst(l3s) if first is not None else []
+        groups: dict[_SaFlows, list[int]] = {}
+        for i, flows in enumerate(flows_of):
+            groups.setdefault(flows, []).append(i)
+        results: list[Any] = [None] * len(l3s)
+        for flows, idx in groups.items():
+            for i, res in zip(idx, flows.burst([l3s[i] for i in idx])):
+                results[i] = res
+        return results
 
     def _entry(self, flows: _SaFlows, inner: bytes) -> Entry:
         """A decrypted IPv4 packet's verdict, as ``spd-in``, ``route`` and ``tx`` would give it."""
@@ -99,24 +116,17 @@ class InboundFastPath:
         """Process ``frames`` when the whole burst is for the fast path: return the decrypted
         packets the graph must take at ``spd-in`` (often none); None: not taken, the graph
         gets the burst."""
-        burst_sas = self._burst_sas(frames)
-        if burst_sas is None:
+        taken = self._burst_sas(frames)
+        if taken is None:
             return None
+        flows_of, l3s = taken
         reason_type = DropReason
-        ops: list[Any] = []
-        keep = ops.append
-        for frame, (flows, end) in zip(frames, burst_sas):  # every pre-check and crypto first
-            op = flows.prepare(frame[14:end])
-            if type(op) is not reason_type:
-                op.run()
-            keep(op)
         to_graph: list[Buf] = []
         dropped: list[tuple[str, DropReason]] = []
         policy = [0, 0]
         out, mtu, fix, entry_of = self._tx.frames, self._tx.mtu, ipv4_with_checksum, self._entry
         before = {p: len(lst) for p, lst in out.items()}  # tx counted per burst, as ``tx`` does
-        for op, (flows, _end) in zip(ops, burst_sas):
-            res = op if type(op) is reason_type else flows.finish(op)
+        for res, flows in zip(self._decrypt(flows_of, l3s), flows_of):
             if type(res) is reason_type:
                 dropped.append((DECRYPT_NODE, res))
                 continue

@@ -9,6 +9,7 @@ Public API (what the datapath and the crypto placements call)::
     decrypt_prepare(sa, l3) -> CryptoOp | DropReason
     decrypt_finish(op) -> tuple[bytes, Family] | DropReason
     esp_encrypt(sa, l3, *, seq=None, iv=None) / esp_decrypt(sa, l3)   # prepare+run+finish
+    esp_decrypt_burst(sa, l3s) -> list[...]      # every prepare+run, then every finish
 
 Semantics follow secgw's library engine (``Engine.LIBRARY``) or its legacy path
 (``Engine.LEGACY``); see ``sa.py`` for the list of deliberate deviations.
@@ -23,6 +24,7 @@ from gateway_ref.esp.api import (
     encrypt_finish,
     encrypt_prepare,
     esp_decrypt,
+    esp_decrypt_burst,
     esp_encrypt,
 )
 from gateway_ref.esp.op import CryptoOp
@@ -31,5 +33,5 @@ from gateway_ref.esp.sa import Engine, EspSa, EspSaParams, EspSaRuntime, make_sa
 __all__ = [
     "CryptoOp", "Engine", "EspSa", "EspSaParams", "EspSaRuntime", "make_sa",
     "encrypt_prepare", "encrypt_finish", "decrypt_prepare", "decrypt_finish",
-    "esp_encrypt", "esp_decrypt",
+    "esp_encrypt", "esp_decrypt", "esp_decrypt_burst",
 ]

@@ -49,3 +49,9 @@ def esp_encrypt(sa: EspSa, l3: bytes, *, seq: int | None = None,
 def esp_decrypt(sa: EspSa, l3: bytes) -> tuple[bytes, Family] | DropReason:
     """Prepare, run and finish in one call."""
     return sa.dec_sync(l3)  # type: ignore[no-any-return]
+
+
+def esp_decrypt_burst(sa: EspSa, l3s: list[bytes]) -> list[tuple[bytes, Family] | DropReason]:
+    """A burst of this SA's packets: every prepare and crypto, then every finish in order (the
+    datapath's ``esp-decrypt``), fused where the SA allows."""
+    return sa.dec_burst(l3s)  # type: ignore[no-any-return]

@@ -84,11 +84,13 @@ class EspSa:
     the module-level API functions call; a node may bind them directly to save a call.
     ``enc_sync(l3)``/``dec_sync(l3)`` are prepare, crypto and finish at once (outbound: a fused
     fast path where the SA allows one, see ``outbound``), for callers that run the crypto
-    synchronously on one packet.
+    synchronously on one packet. ``dec_burst(l3s)`` decrypts a burst as the datapath's
+    ``esp-decrypt`` does (every prepare and crypto, then every finish in order), fused where
+    the SA allows (see ``inbound``).
     """
 
     __slots__ = ("params", "rt", "transform", "rule", "enc_prepare", "enc_finish", "enc_sync",
-                 "dec_prepare", "dec_finish", "dec_sync")
+                 "dec_prepare", "dec_finish", "dec_sync", "dec_burst")
 
     enc_prepare: Callable[[bytes], Any]
     enc_finish: Callable[[Any], Any]
@@ -96,6 +98,7 @@ class EspSa:
     dec_prepare: Callable[[bytes], Any]
     dec_finish: Callable[[Any], Any]
     dec_sync: Callable[[bytes], Any]
+    dec_burst: Callable[[list[bytes]], list[Any]]
 
     def __init__(self, params: EspSaParams, rt: EspSaRuntime, transform: Transform, rule: SaRule) -> None:
         self.params = params
@@ -165,5 +168,5 @@ def make_sa(rule: SaRule, inner_family: Family, *, replay_window: int, esn: bool
                          rule.udp_encap)
     sa = EspSa(params, EspSaRuntime(seq=max(initial, 1) - 1, top=initial), tr, rule)
     sa.enc_prepare, sa.enc_finish, sa.enc_sync = build_outbound(sa)
-    sa.dec_prepare, sa.dec_finish, sa.dec_sync = build_inbound(sa)
+    sa.dec_prepare, sa.dec_finish, sa.dec_sync, sa.dec_burst = build_inbound(sa)
     return sa
