@@ -1,25 +1,36 @@
 """``gateway-ref live`` speed on a veth rig: 64-byte AES-128-GCM IPv4 tunnel traffic (needs root).
 
+The host's speed moves by about x2 from minute to minute here (one bare AESGCM call 0.6-1.4
+µs against 0.44 in measured-baselines.md), so every capacity row is repeated ``--repeat`` times
+in alternating order next to a yardstick, and ratios taken within a repetition are reported
+(medians). The yardstick is measured-baselines.md's minimal gateway loop (``minimal_gateway.py``:
+recv -> fast GCM encap -> send, 394 k pps for 64-byte frames on the baseline machine), drained
+the same way on the same rig: ``gateway-ref live`` at ratio R of it forwards R x 394 k pps at
+the baseline machine's pace, the pace the issue's 250 k pps target was set at.
+
 Rows, all in one run on one rig:
-(a) offered load: clear 64-byte frames into the protected port at a fixed rate (default 250 k
-    pps) for a bounded count; forwarded pps (kernel RX stamps of the ESP output) and loss.
-(b) capacity by draining a backlog (measured-baselines.md): the gateway is SIGSTOPped, N
-    frames are queued into its RX ring (large ring), then SIGCONT; time from SIGCONT to the
-    last output frame's kernel stamp; CPU µs per packet from /proc/PID/stat (utime+stime).
-    Outbound (encrypt) and inbound (decrypt) separately, one process.
-(c) the same backlog in both directions at once, 1 process vs ``--workers 2``; the ratio of
-    their forwarded pps (target >= 1.7: one core per direction).
 (d) latency at a low load per receive mode (``--rx-mode v3`` with 1 ms retire, the old
     default; ``v2``, the new one; ``v2 --busy-poll 200``): clear frames at ``--latency-rate``
     pps, each ESP output matched to its input by sequence number; kernel RX stamp of the
     output minus CLOCK_REALTIME just before its input burst was sent; min / p50 / p99, and
-    the gateway's CPU seconds per wall second. Rows (a)-(c) use the mode ``--rx-mode`` names
-    for (a), v3 for the drains (a backlog of 64-byte frames fits a V3 ring far better: V2
-    spends a 2 KiB slot per frame).
+    the gateway's CPU seconds per wall second.
+(b) capacity by draining a backlog (measured-baselines.md): the gateway is SIGSTOPped, N
+    frames are queued into its RX ring (a 256 MiB V3 ring: a backlog of 64-byte frames fits
+    V3 far better than V2's 2 KiB slots), then SIGCONT; time from SIGCONT to the last output
+    frame's kernel stamp; CPU µs per packet from /proc/PID/stat (utime+stime). Outbound
+    (encrypt) and inbound (decrypt) separately, one process; the yardstick loop the same way.
+(c) the same backlog in both directions at once, 1 process vs ``--workers 2``; the ratio of
+    their forwarded pps (target >= 1.7: one core per direction).
+(a) offered load: clear 64-byte frames into the protected port at a fixed rate for a bounded
+    count, the gateway with its default receive ring (16 k V2 slots: a backlog it cannot keep
+    up with overflows it within a tenth of a second), the tester sending on the same two
+    cores; forwarded pps (kernel RX stamps of the ESP output) and loss. Twice: at ``--rate``
+    (250 k) as offered here, and at 250 k at the baseline machine's pace (250 k x this run's
+    yardstick pps / 394 k).
 Every send is bounded in count and time; the rig is removed at exit.
 
-    sudo .venv/bin/python benchmarks/bench_live_gateway.py [--frames 200000] [--rate 250000] [--sa-type cpu-crypto]
-        [--rx-mode v2] [--latency-rate 5000] [--latency-frames 5000]
+    sudo .venv/bin/python benchmarks/bench_live_gateway.py [--frames 200000] [--repeat 5] [--rate 250000]
+        [--sa-type cpu-crypto] [--rx-mode v2] [--latency-rate 5000] [--latency-frames 5000]
 """
 from __future__ import annotations
 
@@ -28,6 +39,7 @@ import bisect
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +61,9 @@ KEY_OUT, KEY_IN = bytes(range(1, 21)), bytes(range(101, 121))
 GW, PEER = "198.18.255.1", "198.19.255.1"
 CAPTURE = AfPacketConfig(rx_ring_bytes=512 << 20, rx_retire_ms=60)
 SEND_LIMIT_S = 20.0
+TARGET_PPS = 250_000  # the issue's target per direction, one process
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from minimal_gateway import BASELINE_PPS  # noqa: E402
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -84,15 +99,31 @@ def esp_frames(r: Rig, n: int) -> list[bytes]:
     return [tmpl[i % 64] for i in range(n)]
 
 
-class Gateway:
-    """``gateway-ref live`` in the rig's DUT namespace."""
+def _pair(r: Rig, rx_port: int) -> str:
+    """A yardstick pair: receive on DUT port ``rx_port``, send to the tester on the other port."""
+    out = r.by_dut_port(1 - rx_port)
+    return f"{r.by_dut_port(rx_port).dut_iface},{out.dut_iface},{out.tester_mac}"
 
-    def __init__(self, r: Rig, cfg: Path, workers: int, tmp: Path, rx_args: tuple[str, ...] = ("--rx-mode", "v3")) -> None:
+
+class Gateway:
+    """``gateway-ref live`` in the rig's DUT namespace, or, with ``minimal_rx`` (the DUT ports
+    it receives on), one process of the yardstick loop ``minimal_gateway.py``."""
+
+    def __init__(self, r: Rig, cfg: Path, workers: int, tmp: Path, rx_args: tuple[str, ...] = ("--rx-mode", "v3"),
+                 minimal_rx: tuple[int, ...] = (), ring_mb: int | None = 256) -> None:
         self.ready = tmp / f"ready-{workers}-{time.monotonic_ns()}"
         self.counters = tmp / f"counters-{workers}-{time.monotonic_ns()}.json"
-        argv = [sys.executable, "-m", "gateway_ref.cli", "live", "-f", str(cfg), "--port", f"0={r.by_dut_port(0).dut_iface}",
-                "--port", f"1={r.by_dut_port(1).dut_iface}", "--workers", str(workers), "--rx-ring-mb", "256", "--max-runtime", "300",
-                "--ready-file", str(self.ready), "--counters-out", str(self.counters), *rx_args]
+        if minimal_rx:
+            argv = [sys.executable, str(ROOT / "benchmarks" / "minimal_gateway.py"), "--key", KEY_OUT.hex(),
+                    "--src", GW, "--dst", PEER, "--ready-file", str(self.ready)]
+            for port in minimal_rx:
+                argv += ["--pair", _pair(r, port)]
+        else:
+            argv = [sys.executable, "-m", "gateway_ref.cli", "live", "-f", str(cfg), "--port", f"0={r.by_dut_port(0).dut_iface}",
+                    "--port", f"1={r.by_dut_port(1).dut_iface}", "--workers", str(workers), "--max-runtime", "300",
+                    "--ready-file", str(self.ready), "--counters-out", str(self.counters), *rx_args]
+            if ring_mb is not None:
+                argv += ["--rx-ring-mb", str(ring_mb)]
         self.proc = subprocess.Popen(netns_argv(r.dut_ns, argv), cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 20
@@ -130,8 +161,9 @@ def _captures(r: Rig) -> dict[int, AfPacketPort]:
 
 
 def offered(r: Rig, cfg: Path, tmp: Path, frames: list[bytes], rate: float, rx_args: tuple[str, ...]) -> dict:
-    """Row (a): fixed offered rate into port 1; forwarded pps and loss at port 0."""
-    gw = Gateway(r, cfg, 1, tmp, rx_args)
+    """Row (a): fixed offered rate into port 1; forwarded pps and loss at port 0 (the
+    gateway's default receive ring)."""
+    gw = Gateway(r, cfg, 1, tmp, rx_args, ring_mb=None)
     caps = _captures(r)
     try:
         caps[0].start_capture()
@@ -148,9 +180,37 @@ def offered(r: Rig, cfg: Path, tmp: Path, frames: list[bytes], rate: float, rx_a
             "gateway_kernel_drops": sum(k["drops"] for k in counters.get("kernel", {}).values())}
 
 
-def drain(r: Rig, cfg: Path, tmp: Path, backlog: dict[int, list[bytes]], workers: int) -> dict:
-    """Rows (b)/(c): queue ``backlog`` (port -> frames) while stopped, then time the drain."""
-    gw = Gateway(r, cfg, workers, tmp)
+class Yardstick:
+    """The yardstick loop on the DUT ports ``backlog`` arrives on: one process for all of them,
+    or with ``workers=2`` one process per port (as ``--workers 2``: one per direction)."""
+
+    def __init__(self, r: Rig, tmp: Path, rx_ports: list[int], workers: int) -> None:
+        groups = [(p,) for p in rx_ports] if workers == 2 else [tuple(rx_ports)]
+        self.procs: list[Gateway] = []
+        try:
+            for group in groups:
+                self.procs.append(Gateway(r, Path(), workers, tmp, minimal_rx=group))
+        except BaseException:
+            self.stop()
+            raise
+
+    def signal_all(self, signum: int) -> None:
+        for p in self.procs:
+            p.signal_all(signum)
+
+    def cpu_s(self) -> float:
+        return sum(p.cpu_s() for p in self.procs)
+
+    def stop(self) -> dict:
+        for p in self.procs:
+            p.stop()
+        return {}
+
+
+def drain(r: Rig, cfg: Path, tmp: Path, backlog: dict[int, list[bytes]], workers: int, minimal: bool = False) -> dict:
+    """Rows (b)/(c): queue ``backlog`` (port -> frames) while stopped, then time the drain
+    (``minimal``: the yardstick loop instead of the gateway)."""
+    gw = Yardstick(r, tmp, sorted(backlog), workers) if minimal else Gateway(r, cfg, workers, tmp)
     caps = _captures(r)
     expected = sum(map(len, backlog.values()))
     try:
@@ -218,11 +278,54 @@ LATENCY_MODES = (("--rx-mode", "v3", "--rx-retire-ms", "1"), ("--rx-mode", "v2")
                  ("--rx-mode", "v2", "--busy-poll", "200"))
 
 
+def _capacity(r: Rig, cfg: Path, tmp: Path, out: list[bytes], inb: list[bytes], repeat: int) -> dict[str, list[dict]]:
+    """Rows (b) and (c), ``repeat`` times, the order reversed every other repetition."""
+    half = len(out) // 2
+    both = {1: out[:half], 0: inb[:half]}
+    runs: list[tuple[str, dict[int, list[bytes]], int, bool]] = [
+        ("yardstick", {1: out}, 1, True), ("outbound", {1: out}, 1, False), ("inbound", {0: inb}, 1, False),
+        ("both/1", both, 1, False), ("both/2", both, 2, False), ("yardstick both/2", both, 2, True),
+        ("yardstick both/1", both, 1, True)]
+    rows: dict[str, list[dict]] = {name: [] for name, *_ in runs}
+    for rep in range(repeat):
+        for name, backlog, workers, minimal in (runs if rep % 2 == 0 else runs[::-1]):
+            rows[name].append(drain(r, cfg, tmp, backlog, workers, minimal))
+    return rows
+
+
+def _median_ratio(rows: dict[str, list[dict]], num: str, den: str) -> float:
+    return statistics.median(a["pps"] / b["pps"] for a, b in zip(rows[num], rows[den]) if b["pps"])
+
+
+def _print_capacity(rows: dict[str, list[dict]]) -> None:
+    labels = {"yardstick": "(b) yardstick (minimal loop, outbound)", "outbound": "(b) drain outbound (encrypt), 1 process",
+              "inbound": "(b) drain inbound (decrypt), 1 process", "both/1": "(c) drain both directions, 1 process",
+              "both/2": "(c) drain both directions, --workers 2",
+              "yardstick both/1": "(c) yardstick, both ports, 1 process", "yardstick both/2": "(c) yardstick, both ports, 2 processes"}
+    for name, label in labels.items():
+        runs = rows[name]
+        lost = sum(d["queued"] - d["forwarded"] for d in runs)
+        each = ", ".join(f"{d['pps'] / 1e3:.0f}k" for d in runs)
+        print(f"{label}: median {statistics.median(d['pps'] for d in runs):,.0f} pps "
+              f"(runs {each}), "
+              f"{statistics.median(d['cpu_us_per_pkt'] for d in runs):.2f} CPU µs/pkt, not forwarded {lost}")
+    for name in ("outbound", "inbound"):
+        ratio = _median_ratio(rows, name, "yardstick")
+        pace = ratio * BASELINE_PPS
+        print(f"(b) {name} / yardstick: x{ratio:.2f} (median of per-repetition ratios) = {pace:,.0f} pps at the baseline "
+              f"machine's pace ({BASELINE_PPS:,} x ratio; target >= {TARGET_PPS:,}: {'met' if pace >= TARGET_PPS else 'NOT met'})")
+    two = _median_ratio(rows, "both/2", "both/1")
+    yard = _median_ratio(rows, "yardstick both/2", "yardstick both/1")
+    print(f"(c) 2 workers / 1 process: x{two:.2f}; yardstick 2 processes / 1: x{yard:.2f} (x1.79 on the baseline "
+          f"machine); medians of per-repetition ratios; target >= 1.7: {'met' if two >= 1.7 else 'NOT met'}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--frames", type=int, default=200_000)
-    ap.add_argument("--rate", type=float, default=250_000)
-    ap.add_argument("--sa-type", default="no-offload", choices=("no-offload", "cpu-crypto"))
+    ap.add_argument("--repeat", type=int, default=5, help="repetitions of the capacity rows (b), (c)")
+    ap.add_argument("--rate", type=float, default=TARGET_PPS)
+    ap.add_argument("--sa-type", default="cpu-crypto", choices=("no-offload", "cpu-crypto"))
     ap.add_argument("--rx-mode", default="v2", choices=("v2", "v3", "recv"), help="receive mode for row (a)")
     ap.add_argument("--latency-rate", type=float, default=5000)
     ap.add_argument("--latency-frames", type=int, default=5000)
@@ -244,20 +347,14 @@ def main() -> int:
                 f"p99 {d['p99_us']:.0f} µs, gateway CPU {d['cpu_per_wall']:.2f} s/s" if d["samples"] else "no output"))
         if args.only_latency:
             return 0
-        a = offered(r, cfg, tmp, out, args.rate, ("--rx-mode", args.rx_mode))
-        print(f"(a) --rx-mode {args.rx_mode}: offered {a['offered_pps']:,.0f} pps: forwarded {a['forwarded']}/{a['sent']} "
-              f"at {a['forwarded_pps']:,.0f} pps, loss {a['loss']}, gateway socket drops {a['gateway_kernel_drops']}")
-        for label, backlog in (("outbound (encrypt)", {1: out}), ("inbound (decrypt)", {0: inb})):
-            b = drain(r, cfg, tmp, backlog, 1)
-            print(f"(b) drain {label}, 1 process: {b['forwarded']}/{b['queued']} in {b['seconds']:.3f} s = "
-                  f"{b['pps']:,.0f} pps, {b['cpu_us_per_pkt']:.2f} CPU µs/pkt, socket drops {b['gateway_kernel_drops']}")
-        half = args.frames // 2
-        both = {1: out[:half], 0: inb[:half]}
-        one, two = drain(r, cfg, tmp, both, 1), drain(r, cfg, tmp, both, 2)
-        for row in (one, two):
-            print(f"(c) drain both directions, {row['workers']} worker(s): {row['forwarded']}/{row['queued']} in "
-                  f"{row['seconds']:.3f} s = {row['pps']:,.0f} pps, {row['cpu_us_per_pkt']:.2f} CPU µs/pkt")
-        print(f"(c) 2 workers / 1 process: x{two['pps'] / one['pps']:.2f} (target >= 1.7)" if one["pps"] else "")
+        rows = _capacity(r, cfg, tmp, out, inb, args.repeat)
+        _print_capacity(rows)
+        yard = statistics.median(d["pps"] for d in rows["yardstick"])
+        for label, rate in (("as offered here", args.rate), ("250 k at the baseline pace", TARGET_PPS * yard / BASELINE_PPS)):
+            a = offered(r, cfg, tmp, out, rate, ("--rx-mode", args.rx_mode))
+            print(f"(a) {label}, --rx-mode {args.rx_mode}: offered {a['offered_pps']:,.0f} pps: forwarded "
+                  f"{a['forwarded']}/{a['sent']} at {a['forwarded_pps']:,.0f} pps, loss {a['loss']}, "
+                  f"gateway socket drops {a['gateway_kernel_drops']}")
     return 0
 
 
