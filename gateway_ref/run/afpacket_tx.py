@@ -1,9 +1,11 @@
 """Batched transmit with sendmmsg(2) through ctypes: one syscall for up to ``max_batch`` frames.
 
-The frames of a batch are joined into one bytes buffer; a pre-built ``struct mmsghdr`` array
-(x86-64/aarch64 LP64 layout: msghdr is 56 bytes, mmsghdr 64) points each message at one
-``struct iovec`` (16 bytes) whose base/length are rewritten per batch with two ctypes slice
-assignments. Everything else in the headers stays zero (no address: the socket is bound).
+The frames of a batch are joined and copied into a staging buffer at a fixed address; a
+pre-built ``struct mmsghdr`` array (x86-64/aarch64 LP64 layout: msghdr is 56 bytes, mmsghdr
+64) points each message at one ``struct iovec`` (16 bytes) into it, rewritten (two ctypes
+slice assignments) only when the batch's frame lengths differ from the previous batch's: a
+gateway forwarding one packet size pays no per-frame ctypes work. Everything else in the
+headers stays zero (no address: the socket is bound).
 Only for LP64 Linux; ``available()`` says whether it can be used here.
 """
 from __future__ import annotations
@@ -42,6 +44,18 @@ class MmsgSender:
         self._call.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int)
         self._call.restype = ctypes.c_int
         self._hdr_addr = ctypes.addressof(self._hdr)
+        self._stage = ctypes.create_string_buffer(max_batch * 2048)
+        self._lens: list[int] = []  # the frame lengths the iovecs describe now
+
+    def _lay_out(self, lens: list[int]) -> None:
+        """Point the iovecs at consecutive frames of ``lens`` bytes in the staging buffer."""
+        total = sum(lens)
+        if total > len(self._stage):
+            self._stage = ctypes.create_string_buffer(max(total, 2 * len(self._stage)))
+        n = len(lens)
+        self._iov[0 : 2 * n : 2] = list(itertools.accumulate(lens[:-1], initial=ctypes.addressof(self._stage)))
+        self._iov[1 : 2 * n : 2] = lens
+        self._lens = lens
 
     def send_batch(self, frames: Sequence[bytes]) -> int:
         """Send ``frames`` (at most ``max_batch``); return how many the kernel took.
@@ -54,11 +68,11 @@ class MmsgSender:
             return 0
         if n > self.max_batch:
             raise ValueError(f"batch of {n} frames: at most {self.max_batch}")
-        buf = b"".join(frames)
-        base = ctypes.cast(ctypes.c_char_p(buf), ctypes.c_void_p).value or 0
         lens = list(map(len, frames))
-        self._iov[0 : 2 * n : 2] = list(itertools.accumulate(lens[:-1], initial=base))
-        self._iov[1 : 2 * n : 2] = lens
+        if lens != self._lens:
+            self._lay_out(lens)
+        buf = b"".join(frames)
+        ctypes.memmove(self._stage, buf, len(buf))
         sent = self._call(self._fd, self._hdr_addr, n, 0)
         if sent < 0:
             err = ctypes.get_errno()
