@@ -67,31 +67,36 @@ class InboundFastPath:
         self.calls = 0
         self.packets = 0
 
-    def _burst_sas(self, frames: list[bytes]) -> tuple[list[_SaFlows], list[bytes]] | None:
-        """Each frame's SA and IP packet, when the whole burst is for the fast path, else None."""
+    def _burst_sas(self, frames: list[bytes]) -> tuple[list[_SaFlows], list[bytes], bool] | None:
+        """Each frame's SA and IP packet, and whether they all share one SA, when the whole
+        burst is for the fast path, else None."""
         sas = self._sas
         flows_of: list[_SaFlows] = []
         l3s: list[bytes] = []
+        last_key, flows, sas_seen = b"", None, 0
         for frame in frames:
             if len(frame) < 42 or frame[12:15] != _ESP4 or frame[23] != 50:
                 return None  # UDP-encapsulated ESP (NAT-T) included: protocol 17
             end = 14 + ((frame[16] << 8) | frame[17])
             if end < 42 or end > len(frame):
                 return None
-            flows = sas.get(frame[34:38])
-            if flows is None or (flows.addrs is not None and frame[26:34] != flows.addrs):
-                return None
-            flows_of.append(flows)
+            key = frame[26:38]  # outer source, destination, SPI
+            if key != last_key:  # a burst is mostly one SA: look it up when it changes
+                flows = sas.get(frame[34:38])
+                if flows is None or (flows.addrs is not None and frame[26:34] != flows.addrs):
+                    return None
+                last_key = key
+                sas_seen += 1
+            flows_of.append(flows)  # type: ignore[arg-type]
             l3s.append(frame[14:end])
-        return flows_of, l3s
+        return flows_of, l3s, sas_seen <= 1
 
     @staticmethod
-    def _decrypt(flows_of: list[_SaFlows], l3s: list[bytes]) -> list[Any]:
+    def _decrypt(flows_of: list[_SaFlows], l3s: list[bytes], one_sa: bool) -> list[Any]:
         """Every packet's ESP result, in arrival order, each SA's packets decrypted as one burst
         (SAs share no state, so splitting by SA changes no result)."""
-        first = flows_of[0] if flows_of else None
-        if all(f is first for f in flows_of):
-            return first.burst(l3s) if first is not None else []
+        if one_sa:
+            return flows_of[0].burst(l3s) if flows_of else []
         groups: dict[_SaFlows, list[int]] = {}
         for i, flows in enumerate(flows_of):
             groups.setdefault(flows, []).append(i)
@@ -119,14 +124,14 @@ class InboundFastPath:
         taken = self._burst_sas(frames)
         if taken is None:
             return None
-        flows_of, l3s = taken
+        flows_of, l3s, one_sa = taken
         reason_type = DropReason
         to_graph: list[Buf] = []
         dropped: list[tuple[str, DropReason]] = []
         policy = [0, 0]
         out, mtu, fix, entry_of = self._tx.frames, self._tx.mtu, ipv4_with_checksum, self._entry
         before = {p: len(lst) for p, lst in out.items()}  # tx counted per burst, as ``tx`` does
-        for res, flows in zip(self._decrypt(flows_of, l3s), flows_of):
+        for res, flows in zip(self._decrypt(flows_of, l3s, one_sa), flows_of):
             if type(res) is reason_type:
                 dropped.append((DECRYPT_NODE, res))
                 continue
