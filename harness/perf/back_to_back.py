@@ -168,8 +168,9 @@ def with_back_to_back(sweep: PerfSweep, plan: BackToBackPlan, dut: Dut, progress
     """``run_live``'s results, each point's followed by its back-to-back metrics (``log`` gets
     ``PointBackToBack.summary()``), then the rest (replay). ``run_live`` yields one result per
     case, in ``sweep.cases()`` order, before anything else."""
-    live = run_live(sweep, dut, progress)
-    for (point, scenario), result in zip(sweep.cases(), live):
+    cases = sweep.cases()
+    live = run_live(sweep, dut, progress, cases)
+    for (point, scenario), result in zip(cases, live):
         yield result
         done = run_point_back_to_back(dut, point, scenario, plan)
         progress(f"b2b-{point.test_id}")

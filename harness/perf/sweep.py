@@ -115,11 +115,13 @@ def run_offline(sweep: PerfSweep, dut: Dut, progress: Progress = lambda _: None)
     yield from _replay(sweep, dut, progress)
 
 
-def run_live(sweep: PerfSweep, dut: Dut, progress: Progress = lambda _: None) -> Iterator[Result]:
-    """NDR/PDR search and latency trials per case (needs ``sweep.search``), then replay."""
+def run_live(sweep: PerfSweep, dut: Dut, progress: Progress = lambda _: None,
+             cases: list[tuple[SweepPoint, Scenario]] | None = None) -> Iterator[Result]:
+    """NDR/PDR search and latency trials per case (needs ``sweep.search``), then replay.
+    ``cases``: ``sweep.cases()`` when the caller has built them already."""
     if sweep.search is None:
         raise ValueError("a live sweep needs search bounds ([perf.search] in the plan)")
-    for point, scenario in sweep.cases():
+    for point, scenario in (sweep.cases() if cases is None else cases):
         measurer = LiveMeasurer(dut, scenario, point.direction, point.frame, burst=sweep.burst,
                                 max_frames=sweep.max_frames)
         result = run_point(point, measurer, sweep.search, LATENCY_FRACTIONS)
