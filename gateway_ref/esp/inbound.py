@@ -33,7 +33,8 @@ _new = object.__new__
 Prepare = Callable[[bytes], "CryptoOp | DropReason"]
 Finish = Callable[[CryptoOp], "tuple[bytes, Family] | DropReason"]
 Decrypt = Callable[[bytes], "tuple[bytes, Family] | DropReason"]
-Accept = Callable[[bytes, int, bytes], "tuple[bytes, Family] | DropReason"]  # plaintext, seq, outer L3
+# plaintext, seq, outer L3, the op (transport mode only)
+Accept = Callable[[bytes, int, bytes, "CryptoOp | None"], "tuple[bytes, Family] | DropReason"]
 Burst = Callable[[list[bytes]], "list[tuple[bytes, Family] | DropReason]"]
 
 _NATT_DROPS = {
@@ -178,10 +179,11 @@ def _transport_rebuild(op: CryptoOp, payload: bytes, nh: int, v6: bool) -> bytes
 
 
 def _make_accept(sa: EspSa) -> Accept:
-    """What finish does after a successful crypto, for tunnel SAs: replay re-check, trailer
-    checks, decapsulation, window advance, counters."""
+    """What finish does after a successful crypto: replay re-check, trailer checks,
+    decapsulation (transport mode rebuilds the packet from ``op``), window advance, counters."""
     p, rt = sa.params, sa.rt
     library = p.engine is Engine.LIBRARY
+    tunnel = p.tunnel
     v6 = p.outer_family is Family.IPV6
     fam = p.inner_family
     inner_nh = ipv4.PROTO_IPIP if fam is Family.IPV4 else ipv4.PROTO_IPV6
@@ -190,7 +192,7 @@ def _make_accept(sa: EspSa) -> Accept:
     D = DropReason
     fast4 = library and fam is Family.IPV4
 
-    def accept(plain: bytes, seq: int, l3: bytes) -> tuple[bytes, Family] | DropReason:
+    def accept(plain: bytes, seq: int, l3: bytes, op: CryptoOp | None = None) -> tuple[bytes, Family] | DropReason:
         if window and not acceptable(rt.top, rt.bitmap, seq, window):
             return rt.drop(D.REPLAY)
         n = len(plain)
@@ -201,20 +203,23 @@ def _make_accept(sa: EspSa) -> Accept:
             return rt.drop(D.PADDING)
         if nh == ipv4.PROTO_NONE:
             return rt.drop(D.DUMMY)
-        if library and nh != inner_nh:
-            return rt.drop(D.NEXT_HEADER)
-        outer_tos = ((l3[0] & 15) << 4) | (l3[1] >> 4) if v6 else l3[1]
-        # fast path, same result as _inner_tunnel: a well-formed inner IPv4 packet whose
-        # TOS the ECN rule leaves alone (outer not CE, or inner Not-ECT), library engine
-        tl = (plain[2] << 8) | plain[3] if end >= 20 else 0
-        if fast4 and plain[0] >> 4 == 4 and 20 <= tl <= end and (outer_tos & 3 != 3 or not plain[1] & 3):
-            res = plain[:tl], fam
+        if not tunnel:
+            res = _transport_rebuild(op, plain[:end], nh, v6), fam  # type: ignore[arg-type]
         else:
-            res = _inner_tunnel(plain[:end], outer_tos, not library)
-        if res.__class__ is DropReason:
-            return rt.drop(res)  # type: ignore[arg-type]
-        if library and res[1] is not fam:  # type: ignore[index]
-            return rt.drop(D.MALFORMED_IP)
+            if library and nh != inner_nh:
+                return rt.drop(D.NEXT_HEADER)
+            outer_tos = ((l3[0] & 15) << 4) | (l3[1] >> 4) if v6 else l3[1]
+            # fast path, same result as _inner_tunnel: a well-formed inner IPv4 packet whose
+            # TOS the ECN rule leaves alone (outer not CE, or inner Not-ECT), library engine
+            tl = (plain[2] << 8) | plain[3] if end >= 20 else 0
+            if fast4 and plain[0] >> 4 == 4 and 20 <= tl <= end and (outer_tos & 3 != 3 or not plain[1] & 3):
+                res = plain[:tl], fam
+            else:
+                res = _inner_tunnel(plain[:end], outer_tos, not library)
+            if res.__class__ is DropReason:
+                return rt.drop(res)  # type: ignore[arg-type]
+            if library and res[1] is not fam:  # type: ignore[index]
+                return rt.drop(D.MALFORMED_IP)
         if window:
             rt.top, rt.bitmap = advance(rt.top, rt.bitmap, seq, window)  # type: ignore[misc]
         rt.packets += 1
@@ -225,10 +230,8 @@ def _make_accept(sa: EspSa) -> Accept:
 
 def _make_finish(sa: EspSa, accept: Accept) -> Finish:
     p, rt = sa.params, sa.rt
-    v6 = p.outer_family is Family.IPV6
-    tunnel = p.tunnel
     window = p.replay_window
-    advance, infer, acceptable = replay.advance, replay.infer_esn, replay.acceptable
+    infer, acceptable = replay.infer_esn, replay.acceptable
     esn = p.esn
     D = DropReason
 
@@ -263,26 +266,7 @@ def _make_finish(sa: EspSa, accept: Accept) -> Finish:
                 return rt.drop(stale)
         if not op.ok:
             return rt.drop(D.ICV)
-        if tunnel:
-            return accept(op.out, op.seq, op.l3)  # type: ignore[arg-type]
-        plain = op.out
-        seq = op.seq
-        if window and not acceptable(rt.top, rt.bitmap, seq, window):
-            return rt.drop(D.REPLAY)
-        n = len(plain)
-        padlen = plain[n - 2]
-        nh = plain[n - 1]
-        end = n - 2 - padlen
-        if end < 0 or (padlen and plain[end:n - 2] != PAD[padlen]):
-            return rt.drop(D.PADDING)
-        if nh == ipv4.PROTO_NONE:
-            return rt.drop(D.DUMMY)
-        res = _transport_rebuild(op, plain[:end], nh, v6), p.inner_family
-        if window:
-            rt.top, rt.bitmap = advance(rt.top, rt.bitmap, seq, window)  # type: ignore[misc]
-        rt.packets += 1
-        rt.bytes += end
-        return res
+        return accept(op.out, op.seq, op.l3, op)  # type: ignore[arg-type]
     return finish
 
 
@@ -351,7 +335,7 @@ def _fused_tunnel4_burst(sa: EspSa, prepare: Prepare, finish: Finish, accept: Ac
         for item in items:  # in arrival order: re-check, trailer, decapsulation, window
             if item.__class__ is tuple:
                 plain, seq, l3 = item
-                put(rt.drop(icv) if plain is None else accept(plain, seq, l3))
+                put(rt.drop(icv) if plain is None else accept(plain, seq, l3, None))
             elif item.__class__ is reason:
                 put(item)
             else:
