@@ -6,8 +6,9 @@ node takes a whole burst when every packet of it is plain IPv4 ESP (20-byte head
 cpu-crypto SA of the IPv4 SAD whose tunnel endpoints match, and hands each SA's packets to
 that SA's ``burst``: every packet's prepare and crypto first, then every finish in arrival
 order — the burst-wise anti-replay of ``esp-decrypt``, so drop reasons are the graph's (ESP
-fuses prepare and crypto for the common SA, ``esp/inbound.py``). A burst with any other packet goes to the graph whole, for the same reason: splitting
-it would run some pre-checks after other packets' finishes.
+fuses prepare and crypto for the common SA, ``esp/inbound.py``). A burst with any other
+packet goes to the graph whole, for the same reason: splitting it would run some pre-checks
+after other packets' finishes.
 
 After decryption the inner packet's fate depends only on its flow: the inbound SPD must bypass
 it or protect it by this SA, the route must give an enabled port. That verdict is kept per SA
@@ -73,7 +74,7 @@ class InboundFastPath:
         sas = self._sas
         flows_of: list[_SaFlows] = []
         l3s: list[bytes] = []
-        last_key, flows, sas_seen = b"", None, 0
+        last_key, flows, lookups = b"", None, 0
         for frame in frames:
             if len(frame) < 42 or frame[12:15] != _ESP4 or frame[23] != 50:
                 return None  # UDP-encapsulated ESP (NAT-T) included: protocol 17
@@ -86,10 +87,10 @@ class InboundFastPath:
                 if flows is None or (flows.addrs is not None and frame[26:34] != flows.addrs):
                     return None
                 last_key = key
-                sas_seen += 1
+                lookups += 1
             flows_of.append(flows)  # type: ignore[arg-type]
             l3s.append(frame[14:end])
-        return flows_of, l3s, sas_seen <= 1
+        return flows_of, l3s, lookups <= 1
 
     @staticmethod
     def _decrypt(flows_of: list[_SaFlows], l3s: list[bytes], one_sa: bool) -> list[Any]:

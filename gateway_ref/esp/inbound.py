@@ -192,7 +192,7 @@ def _make_accept(sa: EspSa) -> Accept:
     D = DropReason
     fast4 = library and fam is Family.IPV4
 
-    def accept(plain: bytes, seq: int, l3: bytes, op: CryptoOp | None = None) -> tuple[bytes, Family] | DropReason:
+    def accept(plain: bytes, seq: int, l3: bytes, op: CryptoOp | None) -> tuple[bytes, Family] | DropReason:
         if window and not acceptable(rt.top, rt.bitmap, seq, window):
             return rt.drop(D.REPLAY)
         n = len(plain)
@@ -203,9 +203,7 @@ def _make_accept(sa: EspSa) -> Accept:
             return rt.drop(D.PADDING)
         if nh == ipv4.PROTO_NONE:
             return rt.drop(D.DUMMY)
-        if not tunnel:
-            res = _transport_rebuild(op, plain[:end], nh, v6), fam  # type: ignore[arg-type]
-        else:
+        if tunnel:
             if library and nh != inner_nh:
                 return rt.drop(D.NEXT_HEADER)
             outer_tos = ((l3[0] & 15) << 4) | (l3[1] >> 4) if v6 else l3[1]
@@ -220,6 +218,8 @@ def _make_accept(sa: EspSa) -> Accept:
                 return rt.drop(res)  # type: ignore[arg-type]
             if library and res[1] is not fam:  # type: ignore[index]
                 return rt.drop(D.MALFORMED_IP)
+        else:
+            res = _transport_rebuild(op, plain[:end], nh, v6), fam  # type: ignore[arg-type]
         if window:
             rt.top, rt.bitmap = advance(rt.top, rt.bitmap, seq, window)  # type: ignore[misc]
         rt.packets += 1
