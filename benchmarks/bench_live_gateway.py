@@ -105,31 +105,19 @@ def _pair(r: Rig, rx_port: int) -> str:
     return f"{r.by_dut_port(rx_port).dut_iface},{out.dut_iface},{out.tester_mac}"
 
 
-class Gateway:
-    """``gateway-ref live`` in the rig's DUT namespace, or, with ``minimal_rx`` (the DUT ports
-    it receives on), one process of the yardstick loop ``minimal_gateway.py``."""
+class DutProcess:
+    """A process started in the rig's DUT namespace that writes ``ready`` ({"pid": ...} or
+    {"workers": [...]}) once it is bound; ``counters``: the file it writes its counters to
+    when stopped, if any."""
 
-    def __init__(self, r: Rig, cfg: Path, workers: int, tmp: Path, rx_args: tuple[str, ...] = ("--rx-mode", "v3"),
-                 minimal_rx: tuple[int, ...] = (), ring_mb: int | None = 256) -> None:
-        self.ready = tmp / f"ready-{workers}-{time.monotonic_ns()}"
-        self.counters = tmp / f"counters-{workers}-{time.monotonic_ns()}.json"
-        if minimal_rx:
-            argv = [sys.executable, str(ROOT / "benchmarks" / "minimal_gateway.py"), "--key", KEY_OUT.hex(),
-                    "--src", GW, "--dst", PEER, "--ready-file", str(self.ready)]
-            for port in minimal_rx:
-                argv += ["--pair", _pair(r, port)]
-        else:
-            argv = [sys.executable, "-m", "gateway_ref.cli", "live", "-f", str(cfg), "--port", f"0={r.by_dut_port(0).dut_iface}",
-                    "--port", f"1={r.by_dut_port(1).dut_iface}", "--workers", str(workers), "--max-runtime", "300",
-                    "--ready-file", str(self.ready), "--counters-out", str(self.counters), *rx_args]
-            if ring_mb is not None:
-                argv += ["--rx-ring-mb", str(ring_mb)]
+    def __init__(self, r: Rig, argv: list[str], ready: Path, counters: Path | None = None) -> None:
+        self.ready, self.counters = ready, counters
         self.proc = subprocess.Popen(netns_argv(r.dut_ns, argv), cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 20
         while not self.ready.exists():
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gateway did not start: {self.proc.stderr.read() if self.proc.stderr else ''}")
+                raise RuntimeError(f"{argv[1]} did not start: {self.proc.stderr.read() if self.proc.stderr else ''}")
             time.sleep(0.02)
         info = json.loads(self.ready.read_text())
         self.pids = info.get("workers") or [info["pid"]]
@@ -153,7 +141,30 @@ class Gateway:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        return json.loads(self.counters.read_text()) if self.counters.exists() else {}
+        return json.loads(self.counters.read_text()) if self.counters is not None and self.counters.exists() else {}
+
+
+def start_gateway(r: Rig, cfg: Path, workers: int, tmp: Path, rx_args: tuple[str, ...] = ("--rx-mode", "v3"),
+                  ring_mb: int | None = 256) -> DutProcess:
+    """``gateway-ref live`` on DUT ports 0 and 1 (``ring_mb`` None: its default receive ring)."""
+    ready = tmp / f"ready-{workers}-{time.monotonic_ns()}"
+    counters = tmp / f"counters-{workers}-{time.monotonic_ns()}.json"
+    argv = [sys.executable, "-m", "gateway_ref.cli", "live", "-f", str(cfg), "--port", f"0={r.by_dut_port(0).dut_iface}",
+            "--port", f"1={r.by_dut_port(1).dut_iface}", "--workers", str(workers), "--max-runtime", "300",
+            "--ready-file", str(ready), "--counters-out", str(counters), *rx_args]
+    if ring_mb is not None:
+        argv += ["--rx-ring-mb", str(ring_mb)]
+    return DutProcess(r, argv, ready, counters)
+
+
+def start_yardstick(r: Rig, tmp: Path, rx_ports: tuple[int, ...]) -> DutProcess:
+    """One process of the yardstick loop ``minimal_gateway.py`` serving the DUT ports ``rx_ports``."""
+    ready = tmp / f"ready-yardstick-{time.monotonic_ns()}"
+    argv = [sys.executable, str(ROOT / "benchmarks" / "minimal_gateway.py"), "--key", KEY_OUT.hex(),
+            "--src", GW, "--dst", PEER, "--ready-file", str(ready)]
+    for port in rx_ports:
+        argv += ["--pair", _pair(r, port)]
+    return DutProcess(r, argv, ready)
 
 
 def _captures(r: Rig) -> dict[int, AfPacketPort]:
@@ -163,7 +174,7 @@ def _captures(r: Rig) -> dict[int, AfPacketPort]:
 def offered(r: Rig, cfg: Path, tmp: Path, frames: list[bytes], rate: float, rx_args: tuple[str, ...]) -> dict:
     """Row (a): fixed offered rate into port 1; forwarded pps and loss at port 0 (the
     gateway's default receive ring)."""
-    gw = Gateway(r, cfg, 1, tmp, rx_args, ring_mb=None)
+    gw = start_gateway(r, cfg, 1, tmp, rx_args, ring_mb=None)
     caps = _captures(r)
     try:
         caps[0].start_capture()
@@ -186,10 +197,10 @@ class Yardstick:
 
     def __init__(self, r: Rig, tmp: Path, rx_ports: list[int], workers: int) -> None:
         groups = [(p,) for p in rx_ports] if workers == 2 else [tuple(rx_ports)]
-        self.procs: list[Gateway] = []
+        self.procs: list[DutProcess] = []
         try:
             for group in groups:
-                self.procs.append(Gateway(r, Path(), workers, tmp, minimal_rx=group))
+                self.procs.append(start_yardstick(r, tmp, group))
         except BaseException:
             self.stop()
             raise
@@ -210,7 +221,7 @@ class Yardstick:
 def drain(r: Rig, cfg: Path, tmp: Path, backlog: dict[int, list[bytes]], workers: int, minimal: bool = False) -> dict:
     """Rows (b)/(c): queue ``backlog`` (port -> frames) while stopped, then time the drain
     (``minimal``: the yardstick loop instead of the gateway)."""
-    gw = Yardstick(r, tmp, sorted(backlog), workers) if minimal else Gateway(r, cfg, workers, tmp)
+    gw = Yardstick(r, tmp, sorted(backlog), workers) if minimal else start_gateway(r, cfg, workers, tmp)
     caps = _captures(r)
     expected = sum(map(len, backlog.values()))
     try:
@@ -248,7 +259,7 @@ def _percentile(values: list[int], q: float) -> int:
 
 def latency(r: Rig, cfg: Path, tmp: Path, frames: list[bytes], rate: float, rx_args: tuple[str, ...]) -> dict:
     """Row (d): per-frame latency at a low paced load (see the module docstring)."""
-    gw = Gateway(r, cfg, 1, tmp, rx_args)
+    gw = start_gateway(r, cfg, 1, tmp, rx_args)
     caps = _captures(r)
     try:
         caps[0].start_capture()
